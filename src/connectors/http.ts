@@ -1,0 +1,120 @@
+/**
+ * The bottom of the request pipeline: one attempt of one request on a
+ * source's undici dispatcher, read to the end and parsed as JSON. Auth, rate
+ * limit and retry are layers composed around this `Send` (see pipeline.ts);
+ * this file only turns what happened on the wire into a response or a
+ * ConnectorError that says whether trying again may help.
+ */
+import { request, type Dispatcher } from 'undici';
+import { ConnectorError } from './errors';
+import { parseRetryAfter } from './retry';
+
+export interface HttpRequest {
+  method: string;
+  url: URL;
+  headers: Record<string, string>;
+  /** Already serialized (JSON or form). */
+  body?: string;
+}
+
+export type ResponseHeaders = Record<string, string | string[] | undefined>;
+
+export interface HttpResponse {
+  status: number;
+  headers: ResponseHeaders;
+  /** The parsed JSON body (null for 204 and empty 2xx bodies). */
+  json: unknown;
+  /** The request as it went out, credentials included: never report it unmasked. */
+  request: HttpRequest;
+}
+
+export type Send = (req: HttpRequest, signal?: AbortSignal) => Promise<HttpResponse>;
+
+export const RETRYABLE_STATUSES = new Set([429, 500, 502, 503, 504]);
+/** How much of an error body goes into a message. */
+const BODY_EXCERPT_CHARS = 300;
+/** undici errors that say the request itself is wrong, not the network. */
+const PERMANENT_CODES = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED', 'UND_ERR_DESTROYED', 'UND_ERR_CLOSED']);
+
+export interface TransportOptions {
+  dispatcher: Dispatcher;
+  /** One attempt's budget in milliseconds: connect, response headers and body together. */
+  timeoutMs: number;
+  /** Hides credentials in URLs and bodies quoted by error messages. */
+  mask: (text: string) => string;
+}
+
+export function createTransport({ dispatcher, timeoutMs, mask }: TransportOptions): Send {
+  return async (req, signal) => {
+    const where = () => `${req.method} ${mask(req.url.href)}`;
+    // One deadline for the whole attempt; undici's own timeouts are per phase.
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
+    let status: number;
+    let headers: ResponseHeaders;
+    let text: string;
+    try {
+      const res = await request(req.url, {
+        dispatcher,
+        method: req.method as Dispatcher.HttpMethod,
+        headers: req.headers,
+        body: req.body,
+        signal: combined,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+      status = res.statusCode;
+      headers = res.headers;
+      text = await res.body.text();
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason ?? err;
+      if (deadline.aborted) {
+        throw new ConnectorError(`${where()} timed out after ${timeoutMs} ms`, { url: mask(req.url.href), retryable: true });
+      }
+      const code = (err as { code?: string }).code;
+      throw new ConnectorError(`${where()} failed: ${(err as Error).message}${code ? ` (${code})` : ''}`, {
+        url: mask(req.url.href),
+        retryable: !PERMANENT_CODES.has(code ?? ''),
+      });
+    }
+
+    const url = mask(req.url.href);
+    if (status < 200 || status >= 300) {
+      const reason = `${where()} answered ${status}${excerpt(text, mask)}`;
+      throw new ConnectorError(reason, {
+        status,
+        url,
+        retryable: RETRYABLE_STATUSES.has(status),
+        retryAfterMs: parseRetryAfter(headers['retry-after']),
+      });
+    }
+    if (status === 204 || text.trim() === '') return { status, headers, json: null, request: req };
+
+    const type = String(headers['content-type'] ?? '');
+    // application/json, application/vnd.github+json, application/hal+json...
+    if (type && !/[/+]json\b/i.test(type)) {
+      throw new ConnectorError(`${where()} answered with content type "${type}", not JSON${excerpt(text, mask)}`, {
+        status,
+        url,
+      });
+    }
+    try {
+      return { status, headers, json: JSON.parse(text), request: req };
+    } catch (err) {
+      // Usually a body cut short by the network or a proxy: worth another try.
+      throw new ConnectorError(`${where()} returned invalid JSON (${(err as Error).message})${excerpt(text, mask)}`, {
+        status,
+        url,
+        retryable: true,
+      });
+    }
+  };
+}
+
+function excerpt(text: string, mask: (s: string) => string): string {
+  // Masked before cutting, so a secret straddling the cut cannot half-leak.
+  const body = mask(text.length > 4 * BODY_EXCERPT_CHARS ? text.slice(0, 4 * BODY_EXCERPT_CHARS) : text).trim();
+  if (!body) return '';
+  const start = body.length > BODY_EXCERPT_CHARS ? `${body.slice(0, BODY_EXCERPT_CHARS)}…` : body;
+  return `: ${start}`;
+}
