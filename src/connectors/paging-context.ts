@@ -45,7 +45,7 @@ export function createPagingContext(
     const res = await send(req, opts.signal);
     const records = recordsAt(res.json);
     if (!Array.isArray(records)) {
-      const got = records === undefined ? 'nothing' : records === null ? 'null' : `a ${typeof records}`;
+      const got = records === undefined ? 'nothing' : records === null ? 'null' : typeof records === 'object' ? 'an object' : `a ${typeof records}`;
       throw new ConnectorError(
         `${req.method} ${client.mask(res.request.url.href)}: expected an array of records at dataPath "${collection.dataPath}", found ${got}`,
         { status: res.status, url: client.mask(res.request.url.href) },
