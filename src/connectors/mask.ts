@@ -20,10 +20,20 @@ export function createMasker(secrets: () => string[]): Masker {
   };
 }
 
-/** Headers as they would be reported: every value masked. */
+/**
+ * Header names that carry credentials by convention. Source headers are not
+ * marked secret in the config, yet people put tokens in them: a header with
+ * such a name is masked whole (its auth scheme kept) wherever it is reported.
+ */
+const SENSITIVE_HEADER = /authorization|cookie|token|secret|password|api[-_]?key|signature/i;
+const AUTH_SCHEME = /^(?:basic|bearer|token|digest|apikey)\s+/i;
+
+/** Headers as they would be reported: secrets and credential-named headers masked. */
 export function maskHeaders(headers: Record<string, string>, mask: Masker): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) out[name] = mask(value);
+  for (const [name, value] of Object.entries(headers)) {
+    out[name] = SENSITIVE_HEADER.test(name) ? `${AUTH_SCHEME.exec(value)?.[0] ?? ''}${MASK}` : mask(value);
+  }
   return out;
 }
 
