@@ -321,7 +321,7 @@ const collectionSchema = z.object({
   pathParams: objectOnly('strings or numbers').pipe(z.record(z.string(), scalar, { error: 'values must be strings, numbers or booleans' })).nullish(),
   query: objectOnly('strings, numbers or arrays').pipe(z.record(z.string(), z.union([scalar, z.array(scalar)]), { error: 'values must be strings, numbers, booleans or arrays of them' })).nullish(),
   headers: objectOnly('strings').pipe(headerMap).nullish(),
-  body: z.unknown(),
+  body: z.unknown().optional(),
   dataPath: jsonPath.nullish(),
   idPath: jsonPath.nullish(),
   schedule: z
@@ -373,7 +373,7 @@ export function parseCollection(input: CollectionInput, existing?: CollectionDra
     idPath: keep('idPath', c.idPath, '$.id'),
     pagination,
     incremental,
-    schedule: keep('schedule', c.schedule?.trim(), null),
+    schedule: keep('schedule', c.schedule == null ? c.schedule : c.schedule.trim(), null),
   };
 }
 
