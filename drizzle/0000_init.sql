@@ -51,6 +51,14 @@ CREATE TABLE "records" (
 	"deleted_at" timestamp with time zone
 );
 --> statement-breakpoint
+CREATE TABLE "schedule_ticks" (
+	"collection_id" uuid NOT NULL,
+	"tick_at" timestamp with time zone NOT NULL,
+	"instance_id" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "schedule_ticks_collection_id_tick_at_pk" PRIMARY KEY("collection_id","tick_at")
+);
+--> statement-breakpoint
 CREATE TABLE "settings" (
 	"key" text PRIMARY KEY NOT NULL,
 	"value" text NOT NULL
@@ -68,6 +76,13 @@ CREATE TABLE "sources" (
 	"rate_limit" jsonb,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "sync_run_seen" (
+	"run_id" uuid NOT NULL,
+	"page" integer NOT NULL,
+	"external_ids" text[] NOT NULL,
+	CONSTRAINT "sync_run_seen_run_id_page_pk" PRIMARY KEY("run_id","page")
 );
 --> statement-breakpoint
 CREATE TABLE "sync_runs" (
@@ -130,6 +145,8 @@ CREATE TABLE "webhooks" (
 ALTER TABLE "collections" ADD CONSTRAINT "collections_source_id_sources_id_fk" FOREIGN KEY ("source_id") REFERENCES "public"."sources"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "record_errors" ADD CONSTRAINT "record_errors_run_id_sync_runs_id_fk" FOREIGN KEY ("run_id") REFERENCES "public"."sync_runs"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "records" ADD CONSTRAINT "records_collection_id_collections_id_fk" FOREIGN KEY ("collection_id") REFERENCES "public"."collections"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "schedule_ticks" ADD CONSTRAINT "schedule_ticks_collection_id_collections_id_fk" FOREIGN KEY ("collection_id") REFERENCES "public"."collections"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "sync_run_seen" ADD CONSTRAINT "sync_run_seen_run_id_sync_runs_id_fk" FOREIGN KEY ("run_id") REFERENCES "public"."sync_runs"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "sync_runs" ADD CONSTRAINT "sync_runs_collection_id_collections_id_fk" FOREIGN KEY ("collection_id") REFERENCES "public"."collections"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "webhook_deliveries" ADD CONSTRAINT "webhook_deliveries_webhook_id_webhooks_id_fk" FOREIGN KEY ("webhook_id") REFERENCES "public"."webhooks"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "webhooks" ADD CONSTRAINT "webhooks_collection_id_collections_id_fk" FOREIGN KEY ("collection_id") REFERENCES "public"."collections"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -138,6 +155,7 @@ CREATE INDEX "record_errors_run" ON "record_errors" USING btree ("run_id","id");
 CREATE INDEX "record_events_collection" ON "record_events" USING btree ("collection_id","id");--> statement-breakpoint
 CREATE INDEX "record_events_at" ON "record_events" USING btree ("at");--> statement-breakpoint
 CREATE UNIQUE INDEX "records_collection_external" ON "records" USING btree ("collection_id","external_id");--> statement-breakpoint
+CREATE INDEX "schedule_ticks_created" ON "schedule_ticks" USING btree ("created_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "sync_runs_one_active" ON "sync_runs" USING btree ("collection_id") WHERE status in ('QUEUED', 'RUNNING');--> statement-breakpoint
 CREATE INDEX "sync_runs_collection_created" ON "sync_runs" USING btree ("collection_id","created_at");--> statement-breakpoint
 CREATE INDEX "sync_runs_claimable" ON "sync_runs" USING btree ("status","created_at");--> statement-breakpoint

@@ -6,6 +6,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -136,6 +137,41 @@ export const syncRuns = pgTable(
     index('sync_runs_collection_created').on(t.collectionId, t.createdAt),
     index('sync_runs_claimable').on(t.status, t.createdAt),
   ],
+);
+
+/**
+ * The external ids a full run has seen, one row per committed page, written
+ * in that page's transaction: a run resumed after a crash still knows what it
+ * saw before, and unchanged records are never rewritten just to be marked
+ * seen. Delete detection anti-joins records against it; rows go when the run ends.
+ */
+export const syncRunSeen = pgTable(
+  'sync_run_seen',
+  {
+    runId: uuid('run_id')
+      .notNull()
+      .references(() => syncRuns.id, { onDelete: 'cascade' }),
+    page: integer('page').notNull(),
+    externalIds: text('external_ids').array().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.page] })],
+);
+
+/**
+ * One row per schedule tick that enqueued (or tried to enqueue) a run: the
+ * first instance to insert it wins, so N instances make one run per tick.
+ */
+export const scheduleTicks = pgTable(
+  'schedule_ticks',
+  {
+    collectionId: uuid('collection_id')
+      .notNull()
+      .references(() => collections.id, { onDelete: 'cascade' }),
+    tickAt: timestamp('tick_at', { withTimezone: true }).notNull(),
+    instanceId: text('instance_id').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.collectionId, t.tickAt] }), index('schedule_ticks_created').on(t.createdAt)],
 );
 
 export const recordErrors = pgTable(
