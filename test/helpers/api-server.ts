@@ -6,7 +6,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type ApiHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
+/** May return anything (handlers often `return res.end()`); a rejected promise becomes a 500. */
+export type ApiHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => unknown;
 
 export interface ApiServer {
   /** http://127.0.0.1:<port>, no trailing slash. */
