@@ -48,8 +48,17 @@ export function createTransport({ dispatcher, timeoutMs, mask }: TransportOption
   return async (req, signal) => {
     const where = () => `${req.method} ${mask(req.url.href)}`;
     // One deadline for the whole attempt; undici's own timeouts are per phase.
-    const deadline = AbortSignal.timeout(timeoutMs);
-    const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
+    // A plain timer, cleared when the attempt ends, rather than
+    // AbortSignal.timeout, which would leave one pending timer per request.
+    const attempt = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      attempt.abort(new Error(`timed out after ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onAbort = () => attempt.abort(signal!.reason);
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
     let status: number;
     let headers: ResponseHeaders;
     let text: string;
@@ -59,7 +68,7 @@ export function createTransport({ dispatcher, timeoutMs, mask }: TransportOption
         method: req.method as Dispatcher.HttpMethod,
         headers: req.headers,
         body: req.body,
-        signal: combined,
+        signal: attempt.signal,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });
@@ -68,7 +77,7 @@ export function createTransport({ dispatcher, timeoutMs, mask }: TransportOption
       text = await res.body.text();
     } catch (err) {
       if (signal?.aborted) throw signal.reason ?? err;
-      if (deadline.aborted) {
+      if (timedOut) {
         throw new ConnectorError(`${where()} timed out after ${timeoutMs} ms`, { url: mask(req.url.href), retryable: true });
       }
       const code = (err as { code?: string }).code;
@@ -76,6 +85,9 @@ export function createTransport({ dispatcher, timeoutMs, mask }: TransportOption
         url: mask(req.url.href),
         retryable: !PERMANENT_CODES.has(code ?? ''),
       });
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
     }
 
     const url = mask(req.url.href);

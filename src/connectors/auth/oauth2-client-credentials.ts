@@ -84,7 +84,12 @@ export const oauth2ClientCredentials: AuthStrategy<'OAUTH2_CLIENT_CREDENTIALS'> 
       // Not tied to the caller's signal: other runs may be waiting on it too.
       pending = requestToken().then(
         (t) => ((token = t), (pending = null), t),
-        (err) => ((pending = null), Promise.reject(err)),
+        (err: unknown) => {
+          pending = null;
+          // The token call has had its own retries: retrying the API request
+          // around it would multiply them.
+          throw err instanceof ConnectorError ? new ConnectorError(err.message, { ...err.details, retryable: false }) : err;
+        },
       );
     }
     const shared = pending;
