@@ -81,7 +81,7 @@ export function createTransport({ dispatcher, timeoutMs, mask }: TransportOption
         throw new ConnectorError(`${where()} timed out after ${timeoutMs} ms`, { url: mask(req.url.href), retryable: true });
       }
       const code = (err as { code?: string }).code;
-      throw new ConnectorError(`${where()} failed: ${(err as Error).message}${code ? ` (${code})` : ''}`, {
+      throw new ConnectorError(`${where()} failed: ${mask(String((err as Error).message))}${code ? ` (${code})` : ''}`, {
         url: mask(req.url.href),
         retryable: !PERMANENT_CODES.has(code ?? ''),
       });
