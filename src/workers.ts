@@ -1,11 +1,13 @@
 import type { Worker } from './app';
 import type { Runtime } from './runtime';
+import { createScheduler } from './scheduler/scheduler';
+import { createRunWorker } from './sync/worker';
 
 /**
  * The background parts a gateway process runs beside the API. Each issue's
  * engine registers here: sync run workers, the scheduler, webhook senders,
  * event retention.
  */
-export function runWorkers(_rt: Runtime): Worker[] {
-  return [];
+export function runWorkers(rt: Runtime): Worker[] {
+  return [createRunWorker(rt), createScheduler(rt)];
 }

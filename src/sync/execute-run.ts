@@ -1,0 +1,152 @@
+/**
+ * Carries out one claimed run: pages from the connector engine, each mapped
+ * and written in a transaction of its own (write-page.ts), then the ending
+ * (finish.ts). The next page is fetched while the current one is written, so
+ * the API and the database work at the same time; at most two pages are in
+ * memory. A resumed run starts at its checkpoint with its saved stats.
+ */
+import { findCollection, collectionConfig } from '../catalog/collections';
+import { findSource, sourceConfig } from '../catalog/sources';
+import { fetchPages, type Page, type RequestCounters } from '../connectors/index';
+import type { SyncStats } from '../domain';
+import { compileMapping } from '../mapping/index';
+import type { Runtime } from '../runtime';
+import { abandonRun, succeedRun, type Ending } from './finish';
+import { buildPageBatch } from './page-batch';
+import { MAX_ATTEMPTS, releaseRun, saveSinceValue } from './queue';
+import { runStats, type RunRow } from './runs';
+import { CursorTracker, sinceValue } from './watermark';
+import { LeaseLostError, writePage } from './write-page';
+
+/** Why a run's work was interrupted from outside: the worker is stopping, another instance took the run, or a cancel was asked for. */
+export type Interruption = 'stop' | 'lease-lost' | 'cancel';
+
+export interface RunControl {
+  /** Aborts in-flight fetches (never a database write in progress). */
+  signal: AbortSignal;
+  interruption(): Interruption | null;
+}
+
+/** Never throws: every outcome ends in the run's row and the log. */
+export async function executeRun(rt: Runtime, run: RunRow, ctl: RunControl): Promise<void> {
+  const log = rt.log.child({ runId: run.id, collectionId: run.collectionId, mode: run.mode });
+  log.info({ attempt: run.attempts, resumedAtPage: run.pages || undefined }, 'run started');
+  let ending: Ending | null;
+  try {
+    ending = await drive(rt, run, ctl);
+  } catch (err) {
+    const why = err instanceof LeaseLostError ? 'lease-lost' : ctl.interruption();
+    if (why === 'lease-lost') {
+      log.warn('run lease lost; another instance carries it on');
+      return;
+    }
+    if (why === 'stop') {
+      await releaseRun(rt, run.id).catch((e: unknown) => log.error({ err: e }, 'could not release the run'));
+      log.info('run released at shutdown; it resumes from its checkpoint');
+      return;
+    }
+    ending = why === 'cancel' ? { status: 'CANCELLED' } : { status: 'FAILED', error: messageOf(err) };
+    try {
+      ending = await abandonRun(rt, run.id, ending);
+    } catch (e) {
+      log.error({ err: e }, 'could not record the end of the run; its lease will run out and it will be retried');
+      return;
+    }
+  }
+  if (!ending) return;
+  if (ending.status === 'SUCCEEDED') log.info({ deleted: ending.deleted }, 'run succeeded');
+  else if (ending.status === 'FAILED') log.error({ error: ending.error }, 'run failed');
+  else log.info('run cancelled');
+}
+
+/** Returns the ending, or null when the run was handed back (stop). Throws on failure. */
+async function drive(rt: Runtime, run: RunRow, ctl: RunControl): Promise<Ending | null> {
+  if (run.attempts > MAX_ATTEMPTS) {
+    return abandonRun(rt, run.id, {
+      status: 'FAILED',
+      error: `gave up after ${run.attempts - 1} attempts: the instances working on this run kept stopping without finishing it (crash or lost lease)`,
+    });
+  }
+  if (run.cancelRequested) return abandonRun(rt, run.id, { status: 'CANCELLED' });
+  const collectionRow = await findCollection(rt, run.collectionId);
+  if (!collectionRow) throw new Error('the collection no longer exists');
+  const sourceRow = await findSource(rt, collectionRow.sourceId);
+  if (!sourceRow) throw new Error('the source no longer exists');
+  const collection = collectionConfig(collectionRow);
+  const source = sourceConfig(rt, sourceRow);
+  const full = run.mode === 'FULL';
+  const { incremental } = collection;
+  if (!full && !incremental) throw new Error('INCREMENTAL run, but the collection no longer has an incremental config');
+
+  let since = run.sinceValue;
+  if (!full && run.pages === 0) {
+    since = sinceValue(incremental!, collectionRow.watermark);
+    if (!(await saveSinceValue(rt, run.id, since))) throw new LeaseLostError(run.id);
+  }
+  const extraQuery = !full && since !== null ? { [incremental!.sinceParam]: since } : undefined;
+  const map = compileMapping(collection.mapping);
+  const cursor = incremental ? new CursorTracker(incremental, run.maxCursor) : null;
+  const counters: RequestCounters = { requests: run.requests, retries: run.retries };
+  let stats: SyncStats = runStats(run);
+
+  // Every page before a null checkpoint is committed: paging is done, only the ending is left.
+  const pagingDone = run.pages > 0 && run.checkpoint === null;
+  if (!pagingDone) {
+    const local = new AbortController();
+    const onAbort = () => local.abort();
+    ctl.signal.addEventListener('abort', onAbort, { once: true });
+    const pages = fetchPages(source, collection, { from: run.checkpoint as Page['next'], extraQuery, counters, signal: local.signal });
+    let pending = prefetch(pages);
+    try {
+      for (;;) {
+        const next = await pending;
+        if (next.done) break;
+        pending = prefetch(pages);
+        const page = next.value;
+        const written = await writePage(rt, {
+          runId: run.id,
+          collectionId: run.collectionId,
+          instanceId: rt.instanceId,
+          leaseMs: rt.config.runLeaseMs,
+          full,
+          batch: buildPageBatch(page.items, map, collection.idPath, cursor),
+          checkpoint: page.next,
+          maxCursor: cursor?.value ?? null,
+          stats: { ...stats, requests: counters.requests, retries: counters.retries },
+          fetched: page.items.length,
+          maxRecordErrors: rt.config.maxRecordErrors,
+        });
+        stats = written.stats;
+        if (written.cancelRequested) return abandonRun(rt, run.id, { status: 'CANCELLED' });
+        const why = ctl.interruption();
+        if (why === 'stop' || why === 'lease-lost') throw new Error(`interrupted: ${why}`);
+        if (why === 'cancel') return abandonRun(rt, run.id, { status: 'CANCELLED' });
+      }
+    } finally {
+      // A prefetch may be in flight: abort it, let it settle, then close the generator (releasing its client).
+      local.abort();
+      ctl.signal.removeEventListener('abort', onAbort);
+      await pending.catch(() => {});
+      await pages.return(undefined).catch(() => {});
+    }
+  }
+  return succeedRun(rt, {
+    runId: run.id,
+    collectionId: run.collectionId,
+    full,
+    incremental,
+    maxCursor: cursor?.value ?? run.maxCursor,
+  });
+}
+
+/** The generator's next page, already marked handled so a failure during the current write is not an unhandled rejection. */
+function prefetch(pages: AsyncGenerator<Page, void, undefined>): Promise<IteratorResult<Page, void>> {
+  const p = pages.next();
+  p.catch(() => {});
+  return p;
+}
+
+function messageOf(err: unknown): string {
+  if (err instanceof Error) return err.message || err.name;
+  return String(err);
+}

@@ -1,0 +1,57 @@
+/**
+ * Content hashes of mapped records. Equal hash means unchanged: the record is
+ * not written, its version does not move and no event goes out. The hash is
+ * taken over canonical JSON (object keys sorted) so that an API that sends
+ * the same record with its keys in another order does not look changed.
+ */
+import { createHash } from 'node:crypto';
+
+/**
+ * JSON.stringify with object keys sorted, otherwise the same rules:
+ * undefined, functions and symbols are left out of objects and become null in
+ * arrays, non-finite numbers become null, toJSON is honoured.
+ */
+export function canonicalJson(value: unknown): string {
+  return write(value) ?? 'null';
+}
+
+function write(value: unknown): string | undefined {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      return Number.isFinite(value) ? String(value) : 'null';
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'bigint':
+      return value.toString();
+    case 'object': {
+      const withJson = value as { toJSON?: () => unknown };
+      if (typeof withJson.toJSON === 'function') return write(withJson.toJSON());
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + (write(value[i]) ?? 'null');
+        return out + ']';
+      }
+      const obj = value as Record<string, unknown>;
+      const keys = Object.keys(obj).sort();
+      let out = '{';
+      let first = true;
+      for (const key of keys) {
+        const v = write(obj[key]);
+        if (v === undefined) continue;
+        out += (first ? '' : ',') + JSON.stringify(key) + ':' + v;
+        first = false;
+      }
+      return out + '}';
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** 32 hex characters; md5 is plenty for telling versions of one record apart, and the fastest Node offers. */
+export function contentHash(canonical: string): string {
+  return createHash('md5').update(canonical).digest('hex');
+}

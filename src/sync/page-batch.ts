@@ -1,0 +1,59 @@
+/**
+ * A fetched page becomes what its transaction writes, all in Node and with no
+ * query: each raw record is mapped and hashed, duplicates within the page
+ * collapse (the last one wins and counts once), records that cannot be
+ * stored become record errors. The result is serialized once, as the JSON
+ * parameter of the page's upsert.
+ */
+import type { RawItem } from '../connectors/index';
+import type { CompiledMapping } from '../mapping/index';
+import { canonicalJson, contentHash } from './hash';
+import type { CursorTracker } from './watermark';
+
+export interface PageBatch {
+  /** `[{"e": externalId, "h": hash, "d": data}, ...]`, one entry per distinct external id. */
+  upsertJson: string;
+  upserts: number;
+  /** Every external id of the page, stored or failed: a record that exists upstream is not deleted. */
+  seenIds: string[];
+  errors: Array<{ externalId: string | null; message: string }>;
+}
+
+type Entry = { ok: true; json: string } | { ok: false; message: string };
+
+export function buildPageBatch(items: RawItem[], map: CompiledMapping, idPath: string, cursor: CursorTracker | null): PageBatch {
+  const byId = new Map<string, Entry>();
+  const errors: PageBatch['errors'] = [];
+  for (const { externalId, raw } of items) {
+    cursor?.see(raw);
+    if (externalId === null) {
+      errors.push({ externalId: null, message: `record has no external id at ${idPath} (a non-empty string or a number is needed)` });
+      continue;
+    }
+    const mapped = map(raw);
+    let entry: Entry;
+    if (!mapped.ok) entry = { ok: false, message: mapped.error };
+    else {
+      const canonical = canonicalJson(mapped.data);
+      // jsonb cannot hold U+0000; one such record must not fail the whole page.
+      entry = canonical.includes('\\u0000')
+        ? { ok: false, message: 'record contains a NUL character (\\u0000), which PostgreSQL cannot store in jsonb' }
+        : { ok: true, json: `{"e":${JSON.stringify(externalId)},"h":"${contentHash(canonical)}","d":${canonical}}` };
+    }
+    // Delete first so the Map's order is that of the last occurrence.
+    byId.delete(externalId);
+    byId.set(externalId, entry);
+  }
+
+  const parts: string[] = [];
+  for (const [externalId, entry] of byId) {
+    if (entry.ok) parts.push(entry.json);
+    else errors.push({ externalId, message: entry.message });
+  }
+  return {
+    upsertJson: `[${parts.join(',')}]`,
+    upserts: parts.length,
+    seenIds: [...byId.keys()],
+    errors,
+  };
+}

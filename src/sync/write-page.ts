@@ -1,0 +1,150 @@
+/**
+ * One page, one transaction: the records' batched upsert, the seen ids (full
+ * runs), record errors, the run's checkpoint and stats, and the record
+ * events. Either all of it commits or none does, so a run resumed from its
+ * checkpoint neither loses nor doubles a page, and an event exists exactly
+ * when its record change does.
+ */
+import { sql } from 'drizzle-orm';
+import { rows, type Tx } from '../db/client';
+import type { SyncStats } from '../domain';
+import { Channels } from '../events/notifier';
+import type { Runtime } from '../runtime';
+import type { PageBatch } from './page-batch';
+
+/**
+ * Held (pg_advisory_xact_lock) from just before a transaction allocates
+ * record_events ids until it commits. Identity values are handed out at
+ * insert time but become visible at commit; without the lock a transaction
+ * holding id 11 could commit before one holding id 10, and a reader doing
+ * `id > last` would skip 10 forever. Taken as late as possible, after the
+ * records are written, so only the short append-and-commit is serialised.
+ * Every writer of record_events MUST take it the same way.
+ */
+export const EVENT_APPEND_LOCK = 7_314_220_002;
+
+export class LeaseLostError extends Error {
+  constructor(runId: string) {
+    super(`run ${runId}: this instance no longer holds its lease; another one took the run over`);
+    this.name = 'LeaseLostError';
+  }
+}
+
+export interface PageWrite {
+  runId: string;
+  collectionId: string;
+  instanceId: string;
+  leaseMs: number;
+  /** Full runs record what they saw, for delete detection at the end. */
+  full: boolean;
+  batch: PageBatch;
+  /** Where paging goes on; null after the last page. */
+  checkpoint: unknown;
+  maxCursor: string | null;
+  /** Stats before this page, plus the request counters as they are now. */
+  stats: SyncStats;
+  fetched: number;
+  maxRecordErrors: number;
+}
+
+interface Change {
+  external_id: string;
+  type: 'CREATED' | 'UPDATED';
+  ord: string;
+}
+
+/** Writes the page; returns the stats after it and whether a cancel was requested. Throws LeaseLostError. */
+export async function writePage(rt: Runtime, w: PageWrite): Promise<{ stats: SyncStats; cancelRequested: boolean }> {
+  return rt.db.transaction(async (tx) => {
+    const changes = w.batch.upserts > 0 ? await upsertRecords(tx, w) : [];
+    let created = 0;
+    for (const c of changes) if (c.type === 'CREATED') created++;
+    const stats: SyncStats = {
+      ...w.stats,
+      pages: w.stats.pages + 1,
+      fetched: w.stats.fetched + w.fetched,
+      created: w.stats.created + created,
+      updated: w.stats.updated + changes.length - created,
+      unchanged: w.stats.unchanged + w.batch.upserts - changes.length,
+      failed: w.stats.failed + w.batch.errors.length,
+    };
+
+    if (w.full && w.batch.seenIds.length > 0) {
+      await tx.execute(sql`
+        INSERT INTO sync_run_seen (run_id, page, external_ids)
+        SELECT ${w.runId}::uuid, ${stats.pages}::int, ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(w.batch.seenIds)}::jsonb))
+        ON CONFLICT (run_id, page) DO UPDATE SET external_ids = excluded.external_ids`);
+    }
+
+    const room = Math.max(0, w.maxRecordErrors - w.stats.failed);
+    if (room > 0 && w.batch.errors.length > 0) {
+      const kept = w.batch.errors.slice(0, room).map((e) => ({ e: e.externalId, m: e.message }));
+      await tx.execute(sql`
+        INSERT INTO record_errors (run_id, external_id, message)
+        SELECT ${w.runId}::uuid, x.e, x.m FROM jsonb_to_recordset(${JSON.stringify(kept)}::jsonb) AS x(e text, m text)`);
+    }
+
+    // The lease check: a worker that lost its run MUST NOT commit anything;
+    // zero rows here rolls the whole page back.
+    const [run] = await rows<{ cancel_requested: boolean }>(tx, sql`
+      WITH u AS (
+        UPDATE sync_runs SET
+          checkpoint = ${w.checkpoint === null ? null : JSON.stringify(w.checkpoint)}::jsonb,
+          max_cursor = ${w.maxCursor},
+          pages = ${stats.pages}, requests = ${stats.requests}, retries = ${stats.retries},
+          fetched = ${stats.fetched}, created = ${stats.created}, updated = ${stats.updated},
+          unchanged = ${stats.unchanged}, failed = ${stats.failed},
+          lease_expires_at = now() + ${w.leaseMs}::int * interval '1 millisecond'
+        WHERE id = ${w.runId} AND lease_owner = ${w.instanceId} AND status = 'RUNNING'
+        RETURNING cancel_requested
+      )
+      SELECT cancel_requested, pg_notify(${Channels.runProgress}, ${w.runId}) FROM u`);
+    if (!run) throw new LeaseLostError(w.runId);
+
+    if (changes.length > 0) await appendEvents(tx, w, changes);
+    return { stats, cancelRequested: run.cancel_requested };
+  });
+}
+
+/**
+ * One statement for the whole page. An unchanged record (same hash, live)
+ * matches ON CONFLICT but fails its WHERE, so it is not written at all: no
+ * new row version, no version bump, no event. `prev` reads the rows as they
+ * were before the statement (all CTEs share one snapshot) to tell a record
+ * coming back from soft deletion (CREATED) from a changed one (UPDATED).
+ */
+function upsertRecords(tx: Tx, w: PageWrite): Promise<Change[]> {
+  return rows<Change>(tx, sql`
+    WITH input AS (
+      SELECT v->>'e' AS external_id, v->>'h' AS hash, v->'d' AS data, ord
+      FROM jsonb_array_elements(${w.batch.upsertJson}::jsonb) WITH ORDINALITY AS t(v, ord)
+    ),
+    prev AS (
+      SELECT r.external_id FROM records r JOIN input i ON r.external_id = i.external_id
+      WHERE r.collection_id = ${w.collectionId} AND r.deleted_at IS NOT NULL
+    ),
+    up AS (
+      INSERT INTO records AS r (collection_id, external_id, data, hash)
+      SELECT ${w.collectionId}::uuid, external_id, data, hash FROM input
+      ON CONFLICT (collection_id, external_id) DO UPDATE
+        SET data = excluded.data, hash = excluded.hash, version = r.version + 1, updated_at = now(), deleted_at = NULL
+        WHERE r.hash IS DISTINCT FROM excluded.hash OR r.deleted_at IS NOT NULL
+      RETURNING r.external_id, (r.xmax = 0) AS inserted
+    )
+    SELECT up.external_id, input.ord::text AS ord,
+      CASE WHEN up.inserted OR prev.external_id IS NOT NULL THEN 'CREATED' ELSE 'UPDATED' END AS type
+    FROM up JOIN input USING (external_id) LEFT JOIN prev USING (external_id)
+    ORDER BY input.ord`);
+}
+
+/** The events of the page, in page order, carrying the records as stored now. Last in the transaction: see EVENT_APPEND_LOCK. */
+async function appendEvents(tx: Tx, w: PageWrite, changes: Change[]): Promise<void> {
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(${EVENT_APPEND_LOCK}::bigint), pg_notify(${Channels.events}, '')`);
+  const list = JSON.stringify(changes.map((c) => ({ e: c.external_id, t: c.type })));
+  await tx.execute(sql`
+    INSERT INTO record_events (type, collection_id, external_id, data, version, run_id)
+    SELECT c.v->>'t', r.collection_id, r.external_id, r.data, r.version, ${w.runId}::uuid
+    FROM jsonb_array_elements(${list}::jsonb) WITH ORDINALITY AS c(v, ord)
+    JOIN records r ON r.collection_id = ${w.collectionId} AND r.external_id = c.v->>'e'
+    ORDER BY c.ord`);
+}
