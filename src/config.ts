@@ -45,8 +45,7 @@ const EnvSchema = z.object({
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
-    .optional()
-    .or(z.literal('').transform(() => undefined)),
+    .optional(),
   TRIBUTARY_DATA_DIR: z.string().default('./.tributary'),
   TRIBUTARY_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   TRIBUTARY_SECRET_KEY: z.string().optional(),
@@ -66,7 +65,9 @@ export function parseSecretKey(value: string): Buffer {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = EnvSchema.safeParse(env);
+  // An empty variable (FOO= in a unit file or compose) means unset, as operators expect.
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(given);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`invalid configuration: ${problems}`);
