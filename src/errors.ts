@@ -11,6 +11,8 @@ export const ErrorCode = {
   CONFLICT: 'CONFLICT',
   EVENTS_PRUNED: 'EVENTS_PRUNED',
   SLOW_CONSUMER: 'SLOW_CONSUMER',
+  /** The external API failed (status, timeout, bad body): the message says how. */
+  UPSTREAM_ERROR: 'UPSTREAM_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

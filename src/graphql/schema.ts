@@ -8,6 +8,7 @@ import './types/record';
 import './types/sync-run';
 import './types/event';
 import './types/webhook';
+import './types/preview';
 
 /** The whole API, built once; type files register themselves on the builder. */
 export const schema = builder.toSchema();
