@@ -35,6 +35,25 @@ export interface Config {
   maxRecordErrors: number;
   /** Whether the background workers (runs, schedules, webhooks) start; tests may turn them off. */
   workers: boolean;
+  /** Webhook delivery tuning; what is left out takes the defaults in webhooks/settings.ts. */
+  webhooks?: Partial<WebhookConfig>;
+}
+
+export interface WebhookConfig {
+  /** Most events in one POST. */
+  batchSize: number;
+  /** One attempt's budget, connect to last byte, in ms. */
+  timeoutMs: number;
+  /** Attempts of one batch before it is FAILED and its webhook PAUSED. */
+  maxAttempts: number;
+  /** First retry delay in ms; doubles per attempt, with jitter. */
+  backoffBaseMs: number;
+  /** Longest retry delay in ms, Retry-After included. */
+  backoffMaxMs: number;
+  /** How long a claimed webhook's lease lasts without renewal, in ms; longer than timeoutMs. */
+  leaseMs: number;
+  /** Webhooks one instance sends to at once. */
+  concurrency: number;
 }
 
 const int = (min: number) => z.coerce.number().int().min(min);
@@ -55,6 +74,13 @@ const EnvSchema = z.object({
   TRIBUTARY_DELETE_GUARD_RATIO: z.coerce.number().min(0).max(1).default(0.5),
   TRIBUTARY_EVENT_RETENTION_DAYS: z.coerce.number().positive().default(7),
   TRIBUTARY_MAX_RECORD_ERRORS: int(0).default(1000),
+  TRIBUTARY_WEBHOOK_BATCH_SIZE: int(1).max(10_000).optional(),
+  TRIBUTARY_WEBHOOK_TIMEOUT_MS: int(100).optional(),
+  TRIBUTARY_WEBHOOK_MAX_ATTEMPTS: int(1).optional(),
+  TRIBUTARY_WEBHOOK_BACKOFF_BASE_MS: int(1).optional(),
+  TRIBUTARY_WEBHOOK_BACKOFF_MAX_MS: int(1).optional(),
+  TRIBUTARY_WEBHOOK_LEASE_MS: int(1000).optional(),
+  TRIBUTARY_WEBHOOK_CONCURRENCY: int(0).optional(),
 });
 
 /** A 32-byte key given as 64 hex characters or base64. */
@@ -90,5 +116,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     eventRetentionDays: e.TRIBUTARY_EVENT_RETENTION_DAYS,
     maxRecordErrors: e.TRIBUTARY_MAX_RECORD_ERRORS,
     workers: true,
+    webhooks: {
+      batchSize: e.TRIBUTARY_WEBHOOK_BATCH_SIZE,
+      timeoutMs: e.TRIBUTARY_WEBHOOK_TIMEOUT_MS,
+      maxAttempts: e.TRIBUTARY_WEBHOOK_MAX_ATTEMPTS,
+      backoffBaseMs: e.TRIBUTARY_WEBHOOK_BACKOFF_BASE_MS,
+      backoffMaxMs: e.TRIBUTARY_WEBHOOK_BACKOFF_MAX_MS,
+      leaseMs: e.TRIBUTARY_WEBHOOK_LEASE_MS,
+      concurrency: e.TRIBUTARY_WEBHOOK_CONCURRENCY,
+    },
   };
 }

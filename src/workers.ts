@@ -2,6 +2,7 @@ import type { Worker } from './app';
 import type { Runtime } from './runtime';
 import { createScheduler } from './scheduler/scheduler';
 import { createRunWorker } from './sync/worker';
+import { createWebhookWorker } from './webhooks/worker';
 
 /**
  * The background parts a gateway process runs beside the API. Each issue's
@@ -9,5 +10,5 @@ import { createRunWorker } from './sync/worker';
  * event retention.
  */
 export function runWorkers(rt: Runtime): Worker[] {
-  return [createRunWorker(rt), createScheduler(rt)];
+  return [createRunWorker(rt), createScheduler(rt), createWebhookWorker(rt)];
 }

@@ -1,5 +1,6 @@
-import { asc, desc, eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { webhookDeliveries, webhooks } from '../db/schema';
+import { Channels } from '../events/notifier';
 import type { RecordEventType } from '../domain';
 import { NotFoundError } from '../errors';
 import type { Runtime } from '../runtime';
@@ -58,6 +59,27 @@ export function listDeliveries(rt: Runtime, webhookId: string, first: number): P
     .select()
     .from(webhookDeliveries)
     .where(eq(webhookDeliveries.webhookId, webhookId))
-    .orderBy(desc(webhookDeliveries.createdAt))
+    .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.firstEventId))
     .limit(first);
+}
+
+/**
+ * Puts a PAUSED webhook back to work: its FAILED batch becomes PENDING again,
+ * due now, with fresh attempts (same delivery id, same events), and the
+ * batches after it follow once it is through. Resuming an ACTIVE webhook changes nothing.
+ */
+export async function resumeWebhook(rt: Runtime, id: string): Promise<WebhookRow> {
+  const row = await rt.db.transaction(async (tx) => {
+    const [updated] = await tx.update(webhooks).set({ status: 'ACTIVE', updatedAt: sql`now()` }).where(eq(webhooks.id, id)).returning();
+    if (!updated) throw new NotFoundError('Webhook', id);
+    await tx
+      .update(webhookDeliveries)
+      .set({ status: 'PENDING', attempts: 0, nextAttemptAt: sql`now()`, updatedAt: sql`now()` })
+      .where(and(eq(webhookDeliveries.webhookId, id), eq(webhookDeliveries.status, 'FAILED')));
+    // Wakes the webhook workers of every instance; they find the batch due.
+    await tx.execute(sql`SELECT pg_notify(${Channels.events}, '')`);
+    return updated;
+  });
+  rt.log.info({ webhookId: id }, 'webhook resumed');
+  return row;
 }
