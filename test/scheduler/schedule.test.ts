@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'drizzle-orm';
 import { decodeId } from '../../src/catalog/ids';
@@ -28,7 +29,9 @@ for (const driver of DRIVERS) {
     before(async () => {
       db = await driver.create();
       api = await startFakeApi(makeItems(30));
-      for (let i = 0; i < instances; i++) gateways.push(await startGateway(db.config));
+      // Instances of one deployment share the secret key, or they cannot open each other's sealed credentials.
+      const secretKey = randomBytes(32);
+      for (let i = 0; i < instances; i++) gateways.push(await startGateway(db.config, { secretKey }));
     });
     after(async () => {
       for (const gw of gateways) await gw.stop();
