@@ -32,6 +32,8 @@ export interface Receiver {
   /** Most requests in flight at once, per path. */
   maxInFlight: Map<string, number>;
   decide: (req: { path: string; n: number; deliveryId: string; attempt: number }) => Answer;
+  /** Milliseconds to take before answering request `n`. */
+  latency: (n: number) => number;
   /** Ids of the events that arrived at `path`, each once, in order of first arrival. */
   firstArrivals(path: string): number[];
   close(): Promise<void>;
@@ -46,6 +48,7 @@ export async function startReceiver(): Promise<Receiver> {
     arrivals: [],
     maxInFlight: new Map(),
     decide: () => 200,
+    latency: () => 0,
     firstArrivals(path) {
       const seen = new Set<number>();
       const out: number[] = [];
@@ -86,6 +89,8 @@ export async function startReceiver(): Promise<Receiver> {
     arrival.answer = state.decide({ path, n: arrival.n, deliveryId, attempt });
     state.arrivals.push(arrival);
     if (arrival.answer === 'hang') return; // until the sender gives up and closes the connection
+    const wait = state.latency(arrival.n);
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     res.writeHead(arrival.answer, { 'content-type': 'text/plain' });
     res.end(arrival.answer < 300 ? 'ok' : 'receiver says no');
   });
