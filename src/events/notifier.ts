@@ -14,6 +14,8 @@ export type Channel = (typeof Channels)[keyof typeof Channels];
 export interface Notifier {
   /** Calls `fn` with each payload NOTIFYed on `channel` by any instance; returns an unsubscribe. */
   on(channel: Channel, fn: (payload: string) => void): () => void;
+  /** Resolves once this instance LISTENs on `channel` (after `on`), or the attempt failed (then polling covers it). */
+  listening?(channel: Channel): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -37,6 +39,9 @@ export function createNotifier(database: Database, log: Logger): Notifier {
       }
       emitter.on(channel, fn);
       return () => emitter.off(channel, fn);
+    },
+    async listening(channel) {
+      await listening.get(channel)?.catch(() => {});
     },
     async close() {
       emitter.removeAllListeners();

@@ -1,7 +1,7 @@
 import { decodeId, encodeId } from '../../catalog/ids';
 import { RECORD_EVENT_TYPES, type RecordEventType } from '../../domain';
 import { Channels, nextNotification } from '../../events/notifier';
-import { streamEvents, type EventRow } from '../../events/stream';
+import { openEventStream, type EventRow } from '../../events/stream';
 import { findRun, getRun, type RunRow } from '../../sync/runs';
 import { builder } from '../builder';
 import { SyncRunRef } from './refs';
@@ -42,15 +42,14 @@ builder.subscriptionFields((t) => ({
       types: t.arg({ type: [RecordEventTypeEnum] }),
       after: t.arg.id(),
     },
-    subscribe: async function* (_root, args, { rt }) {
-      const collectionId = args.collectionId ? decodeId('Collection', args.collectionId) : null;
-      const { signal, abort } = abortOnReturn();
-      try {
-        yield* streamEvents(rt, rt.notifier, { collectionId, types: args.types, after: args.after }, signal);
-      } finally {
-        abort();
-      }
-    },
+    // Not a generator: a bad or pruned `after` then fails the subscription
+    // up front (one error result), before anything is streamed.
+    subscribe: (_root, args, { rt }) =>
+      openEventStream(rt, {
+        collectionId: args.collectionId ? decodeId('Collection', args.collectionId) : null,
+        types: args.types,
+        after: args.after,
+      }),
     resolve: (event) => event,
   }),
   syncRunUpdated: t.field({
