@@ -2,8 +2,8 @@
  * A fetched page becomes what its transaction writes, all in Node and with no
  * query: each raw record is mapped and hashed, duplicates within the page
  * collapse (the last one wins and counts once), records that cannot be
- * stored become record errors. The result is serialized once, as the JSON
- * parameter of the page's upsert.
+ * stored become record errors. Each record is serialized once; the page's
+ * upsert and its events are built from those strings.
  */
 import type { RawItem } from '../connectors/index';
 import type { CompiledMapping } from '../mapping/index';
@@ -11,9 +11,8 @@ import { canonicalJson, contentHash } from './hash';
 import type { CursorTracker } from './watermark';
 
 export interface PageBatch {
-  /** `[{"e": externalId, "h": hash, "d": data}, ...]`, one entry per distinct external id. */
-  upsertJson: string;
-  upserts: number;
+  /** One per distinct external id that maps, in page order: `{"e": externalId, "h": hash, "d": data}` as JSON. */
+  records: Array<{ externalId: string; json: string }>;
   /** Every external id of the page, stored or failed: a record that exists upstream is not deleted. */
   seenIds: string[];
   errors: Array<{ externalId: string | null; message: string }>;
@@ -45,14 +44,13 @@ export function buildPageBatch(items: RawItem[], map: CompiledMapping, idPath: s
     byId.set(externalId, entry);
   }
 
-  const parts: string[] = [];
+  const records: PageBatch['records'] = [];
   for (const [externalId, entry] of byId) {
-    if (entry.ok) parts.push(entry.json);
+    if (entry.ok) records.push({ externalId, json: entry.json });
     else errors.push({ externalId, message: entry.message });
   }
   return {
-    upsertJson: `[${parts.join(',')}]`,
-    upserts: parts.length,
+    records,
     seenIds: [...byId.keys()],
     errors,
   };

@@ -49,23 +49,24 @@ export interface PageWrite {
 
 interface Change {
   external_id: string;
-  type: 'CREATED' | 'UPDATED';
-  ord: string;
+  version: number;
+  created: boolean;
 }
 
 /** Writes the page; returns the stats after it and whether a cancel was requested. Throws LeaseLostError. */
 export async function writePage(rt: Runtime, w: PageWrite): Promise<{ stats: SyncStats; cancelRequested: boolean }> {
   return rt.db.transaction(async (tx) => {
-    const changes = w.batch.upserts > 0 ? await upsertRecords(tx, w) : [];
+    const upserts = w.batch.records.length;
+    const changes = upserts > 0 ? await upsertRecords(tx, w) : [];
     let created = 0;
-    for (const c of changes) if (c.type === 'CREATED') created++;
+    for (const c of changes) if (c.created) created++;
     const stats: SyncStats = {
       ...w.stats,
       pages: w.stats.pages + 1,
       fetched: w.stats.fetched + w.fetched,
       created: w.stats.created + created,
       updated: w.stats.updated + changes.length - created,
-      unchanged: w.stats.unchanged + w.batch.upserts - changes.length,
+      unchanged: w.stats.unchanged + upserts - changes.length,
       failed: w.stats.failed + w.batch.errors.length,
     };
 
@@ -107,44 +108,42 @@ export async function writePage(rt: Runtime, w: PageWrite): Promise<{ stats: Syn
 }
 
 /**
- * One statement for the whole page. An unchanged record (same hash, live)
- * matches ON CONFLICT but fails its WHERE, so it is not written at all: no
- * new row version, no version bump, no event. `prev` reads the rows as they
- * were before the statement (all CTEs share one snapshot) to tell a record
- * coming back from soft deletion (CREATED) from a changed one (UPDATED).
+ * One statement for the whole page, driven by the unique index. An unchanged
+ * record (same hash, live) matches ON CONFLICT but fails its WHERE, so it is
+ * not written at all: no new row version, no version bump, no event.
+ * CREATED is an insert, or a record coming back from soft deletion, whose
+ * created_at is reset: created_at = now() (the transaction's start) then
+ * holds for exactly the rows this statement created. No join is involved,
+ * so no plan can turn quadratic as the collection grows.
  */
 function upsertRecords(tx: Tx, w: PageWrite): Promise<Change[]> {
+  const input = `[${w.batch.records.map((r) => r.json).join(',')}]`;
   return rows<Change>(tx, sql`
-    WITH input AS (
-      SELECT v->>'e' AS external_id, v->>'h' AS hash, v->'d' AS data, ord
-      FROM jsonb_array_elements(${w.batch.upsertJson}::jsonb) WITH ORDINALITY AS t(v, ord)
-    ),
-    prev AS (
-      SELECT r.external_id FROM records r JOIN input i ON r.external_id = i.external_id
-      WHERE r.collection_id = ${w.collectionId} AND r.deleted_at IS NOT NULL
-    ),
-    up AS (
-      INSERT INTO records AS r (collection_id, external_id, data, hash)
-      SELECT ${w.collectionId}::uuid, external_id, data, hash FROM input
-      ON CONFLICT (collection_id, external_id) DO UPDATE
-        SET data = excluded.data, hash = excluded.hash, version = r.version + 1, updated_at = now(), deleted_at = NULL
-        WHERE r.hash IS DISTINCT FROM excluded.hash OR r.deleted_at IS NOT NULL
-      RETURNING r.external_id, (r.xmax = 0) AS inserted
-    )
-    SELECT up.external_id, input.ord::text AS ord,
-      CASE WHEN up.inserted OR prev.external_id IS NOT NULL THEN 'CREATED' ELSE 'UPDATED' END AS type
-    FROM up JOIN input USING (external_id) LEFT JOIN prev USING (external_id)
-    ORDER BY input.ord`);
+    INSERT INTO records AS r (collection_id, external_id, data, hash)
+    SELECT ${w.collectionId}::uuid, v->>'e', v->'d', v->>'h' FROM jsonb_array_elements(${input}::jsonb) AS v
+    ON CONFLICT (collection_id, external_id) DO UPDATE
+      SET data = excluded.data, hash = excluded.hash, version = r.version + 1, updated_at = now(), deleted_at = NULL,
+          created_at = CASE WHEN r.deleted_at IS NOT NULL THEN now() ELSE r.created_at END
+      WHERE r.hash IS DISTINCT FROM excluded.hash OR r.deleted_at IS NOT NULL
+    RETURNING r.external_id, r.version, r.created_at = now() AS created`);
 }
 
-/** The events of the page, in page order, carrying the records as stored now. Last in the transaction: see EVENT_APPEND_LOCK. */
+/**
+ * The events of the page, in page order, carrying the records as stored now
+ * (the data is the JSON the upsert was given, so nothing is read back). Last
+ * in the transaction: see EVENT_APPEND_LOCK.
+ */
 async function appendEvents(tx: Tx, w: PageWrite, changes: Change[]): Promise<void> {
+  const byId = new Map(changes.map((c) => [c.external_id, c]));
+  const parts: string[] = [];
+  for (const record of w.batch.records) {
+    const c = byId.get(record.externalId);
+    if (c) parts.push(`{"t":"${c.created ? 'CREATED' : 'UPDATED'}","v":${c.version},"r":${record.json}}`);
+  }
   await tx.execute(sql`SELECT pg_advisory_xact_lock(${EVENT_APPEND_LOCK}::bigint), pg_notify(${Channels.events}, '')`);
-  const list = JSON.stringify(changes.map((c) => ({ e: c.external_id, t: c.type })));
   await tx.execute(sql`
     INSERT INTO record_events (type, collection_id, external_id, data, version, run_id)
-    SELECT c.v->>'t', r.collection_id, r.external_id, r.data, r.version, ${w.runId}::uuid
-    FROM jsonb_array_elements(${list}::jsonb) WITH ORDINALITY AS c(v, ord)
-    JOIN records r ON r.collection_id = ${w.collectionId} AND r.external_id = c.v->>'e'
-    ORDER BY c.ord`);
+    SELECT x.v->>'t', ${w.collectionId}::uuid, x.v->'r'->>'e', x.v->'r'->'d', (x.v->>'v')::int, ${w.runId}::uuid
+    FROM jsonb_array_elements(${`[${parts.join(',')}]`}::jsonb) WITH ORDINALITY AS x(v, ord)
+    ORDER BY x.ord`);
 }
