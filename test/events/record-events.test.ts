@@ -31,8 +31,8 @@ for (const driver of DRIVERS) {
     test('a first import gives one CREATED per record; changes give exact counts, data and versions; a no-op run gives none; collection and type filters', async () => {
       const api1 = await api(250, 1);
       const api2 = await api(3, 9001);
-      const c1 = await createItemsCollection(gw, api1);
-      const c2 = await createItemsCollection(gw, api2);
+      const c1 = await createItemsCollection(gw, api1, { maxRetries: 2 });
+      const c2 = await createItemsCollection(gw, api2, { maxRetries: 2 });
       const client = wsClient(gw.url);
       try {
         const all = collect(client);
@@ -94,7 +94,7 @@ for (const driver of DRIVERS) {
     test('resume: after an event id in the middle of a run gives every later event once, in order, then live ones', async () => {
       const slow = await api(300, 20001);
       slow.delayMs = 25;
-      const c = await createItemsCollection(gw, slow, { pageSize: 20 });
+      const c = await createItemsCollection(gw, slow, { pageSize: 20, maxRetries: 2 });
       const start = await headId(gw.rt);
       const run = await startRun(gw, c.id);
       await until(async () => (await headId(gw.rt)) >= start + 60, 20_000, 'the run to be under way');
@@ -139,7 +139,7 @@ for (const driver of DRIVERS) {
     });
 
     test('GraphQL over SSE: Accept text/event-stream with the Bearer header streams events', async () => {
-      const c = await createItemsCollection(gw, await api(5, 30001));
+      const c = await createItemsCollection(gw, await api(5, 30001), { maxRetries: 2 });
       assert.equal((await syncToEnd(gw, c.id)).status, 'SUCCEEDED');
       const abort = new AbortController();
       const res = await fetch(gw.url, {
