@@ -1,4 +1,5 @@
 import type { Worker } from './app';
+import { createEventRetention } from './events/retention';
 import type { Runtime } from './runtime';
 import { createScheduler } from './scheduler/scheduler';
 import { createRunWorker } from './sync/worker';
@@ -10,5 +11,5 @@ import { createWebhookWorker } from './webhooks/worker';
  * event retention.
  */
 export function runWorkers(rt: Runtime): Worker[] {
-  return [createRunWorker(rt), createScheduler(rt), createWebhookWorker(rt)];
+  return [createRunWorker(rt), createScheduler(rt), createWebhookWorker(rt), createEventRetention(rt)];
 }
