@@ -31,9 +31,10 @@ export interface RunControl {
 export async function executeRun(rt: Runtime, run: RunRow, ctl: RunControl): Promise<void> {
   const log = rt.log.child({ runId: run.id, collectionId: run.collectionId, mode: run.mode });
   log.info({ attempt: run.attempts, resumedAtPage: run.pages || undefined }, 'run started');
+  const progress = { stats: runStats(run) };
   let ending: Ending | null;
   try {
-    ending = await drive(rt, run, ctl);
+    ending = await drive(rt, run, ctl, progress);
   } catch (err) {
     const why = err instanceof LeaseLostError ? 'lease-lost' : ctl.interruption();
     if (why === 'lease-lost') {
@@ -54,13 +55,14 @@ export async function executeRun(rt: Runtime, run: RunRow, ctl: RunControl): Pro
     }
   }
   if (!ending) return;
-  if (ending.status === 'SUCCEEDED') log.info({ deleted: ending.deleted }, 'run succeeded');
-  else if (ending.status === 'FAILED') log.error({ error: ending.error }, 'run failed');
-  else log.info('run cancelled');
+  const stats = ending.status === 'SUCCEEDED' ? { ...progress.stats, deleted: ending.deleted } : progress.stats;
+  if (ending.status === 'SUCCEEDED') log.info({ stats }, 'run succeeded');
+  else if (ending.status === 'FAILED') log.error({ error: ending.error, stats }, 'run failed');
+  else log.info({ stats }, 'run cancelled');
 }
 
 /** Returns the ending, or null when the run was handed back (stop). Throws on failure. */
-async function drive(rt: Runtime, run: RunRow, ctl: RunControl): Promise<Ending | null> {
+async function drive(rt: Runtime, run: RunRow, ctl: RunControl, progress: { stats: SyncStats }): Promise<Ending | null> {
   if (run.attempts > MAX_ATTEMPTS) {
     return abandonRun(rt, run.id, {
       status: 'FAILED',
@@ -87,7 +89,6 @@ async function drive(rt: Runtime, run: RunRow, ctl: RunControl): Promise<Ending 
   const map = compileMapping(collection.mapping);
   const cursor = incremental ? new CursorTracker(incremental, run.maxCursor) : null;
   const counters: RequestCounters = { requests: run.requests, retries: run.retries };
-  let stats: SyncStats = runStats(run);
 
   // Every page before a null checkpoint is committed: paging is done, only the ending is left.
   const pagingDone = run.pages > 0 && run.checkpoint === null;
@@ -112,11 +113,11 @@ async function drive(rt: Runtime, run: RunRow, ctl: RunControl): Promise<Ending 
           batch: buildPageBatch(page.items, map, collection.idPath, cursor),
           checkpoint: page.next,
           maxCursor: cursor?.value ?? null,
-          stats: { ...stats, requests: counters.requests, retries: counters.retries },
+          stats: { ...progress.stats, requests: counters.requests, retries: counters.retries },
           fetched: page.items.length,
           maxRecordErrors: rt.config.maxRecordErrors,
         });
-        stats = written.stats;
+        progress.stats = written.stats;
         if (written.cancelRequested) return abandonRun(rt, run.id, { status: 'CANCELLED' });
         const why = ctl.interruption();
         if (why === 'stop' || why === 'lease-lost') throw new Error(`interrupted: ${why}`);

@@ -35,13 +35,13 @@ function write(value: unknown): string | undefined {
         return out + ']';
       }
       const obj = value as Record<string, unknown>;
-      const keys = Object.keys(obj).sort();
+      const keys = sortedKeys(obj);
       let out = '{';
       let first = true;
       for (const key of keys) {
         const v = write(obj[key]);
         if (v === undefined) continue;
-        out += (first ? '' : ',') + JSON.stringify(key) + ':' + v;
+        out += (first ? '' : ',') + quoted(key) + ':' + v;
         first = false;
       }
       return out + '}';
@@ -49,6 +49,23 @@ function write(value: unknown): string | undefined {
     default:
       return undefined;
   }
+}
+
+function sortedKeys(obj: object): string[] {
+  const keys = Object.keys(obj);
+  for (let i = 1; i < keys.length; i++) if (keys[i - 1]! > keys[i]!) return keys.sort();
+  return keys;
+}
+
+// Records of one collection repeat the same few keys: quote each once.
+const quotedKeys = new Map<string, string>();
+function quoted(key: string): string {
+  let q = quotedKeys.get(key);
+  if (q === undefined) {
+    q = JSON.stringify(key);
+    if (quotedKeys.size < 10_000) quotedKeys.set(key, q);
+  }
+  return q;
 }
 
 /** 32 hex characters; md5 is plenty for telling versions of one record apart, and the fastest Node offers. */

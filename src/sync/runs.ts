@@ -8,6 +8,8 @@ import type { Runtime } from '../runtime';
 export type RunRow = typeof syncRuns.$inferSelect;
 
 export const RUNS_CHANNEL = 'tributary_runs';
+/** syncRunUpdated listens here; payload: the run id. */
+const PROGRESS_CHANNEL = 'tributary_run_progress';
 const ACTIVE = ['QUEUED', 'RUNNING'];
 
 export function runStats(run: RunRow): SyncStats {
@@ -92,6 +94,7 @@ export async function cancelSync(rt: Runtime, runId: string): Promise<RunRow> {
     .where(and(eq(syncRuns.id, runId), eq(syncRuns.status, 'QUEUED')))
     .returning();
   if (queued) {
+    await rt.db.execute(sql`select pg_notify(${PROGRESS_CHANNEL}, ${runId})`);
     rt.log.info({ runId }, 'run cancelled');
     return queued;
   }

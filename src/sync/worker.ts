@@ -75,11 +75,13 @@ export function createRunWorker(rt: Runtime): Worker {
         .catch((err: unknown) => rt.log.warn({ err, runId: run.id }, 'lease renewal failed; retrying'))
         .finally(() => (renewing = false));
     }, Math.max(200, Math.floor(rt.config.runLeaseMs / 3)));
-    const done = executeRun(rt, run, { signal: abort.signal, interruption: () => interruption }).finally(() => {
-      clearInterval(renewal);
-      active.delete(run.id);
-      wake();
-    });
+    const done = executeRun(rt, run, { signal: abort.signal, interruption: () => interruption })
+      .catch((err: unknown) => rt.log.error({ err, runId: run.id }, 'run crashed; its lease will run out and it will be retried'))
+      .finally(() => {
+        clearInterval(renewal);
+        active.delete(run.id);
+        wake();
+      });
     active.set(run.id, { interrupt, done });
   }
 
