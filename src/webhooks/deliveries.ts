@@ -92,13 +92,18 @@ export function deliveryEvents(rt: Runtime, w: WebhookRow, d: DeliveryRow): Prom
     .orderBy(asc(recordEvents.id));
 }
 
-/** The receiver said 2xx: the batch is DELIVERED and the webhook's progress moves past it, together. */
-export async function markDelivered(rt: Runtime, webhookId: string, d: DeliveryRow, status: number): Promise<void> {
+/**
+ * The receiver said 2xx: the batch is DELIVERED and the webhook's progress
+ * moves past it, together. Without a status, nothing was sent: retention
+ * pruned the batch's events first (a webhook paused for longer than
+ * eventRetentionDays), and `note` says so in the log.
+ */
+export async function markDelivered(rt: Runtime, webhookId: string, d: DeliveryRow, status: number | null, note: string | null = null): Promise<void> {
   await rt.db.transaction(async (tx) => {
     await lockLeased(tx, rt, webhookId);
     await tx.execute(sql`
-      UPDATE webhook_deliveries SET status = 'DELIVERED', attempts = attempts + 1, last_status_code = ${status},
-        last_error = NULL, next_attempt_at = NULL, updated_at = now()
+      UPDATE webhook_deliveries SET status = 'DELIVERED', attempts = attempts + ${status === null ? 0 : 1}, last_status_code = ${status},
+        last_error = ${note}, next_attempt_at = NULL, updated_at = now()
       WHERE id = ${d.id}`);
     await tx.execute(sql`
       UPDATE webhooks SET last_event_id = greatest(last_event_id, ${d.lastEventId}), updated_at = now()

@@ -15,7 +15,7 @@ import type { Runtime } from '../runtime';
 const leaseFor = (leaseMs: number) => sql`now() + ${leaseMs}::int * interval '1 millisecond'`;
 
 /**
- * Claims one ACTIVE webhook with work to do (events past its progress) whose
+ * Claims one ACTIVE webhook with work to do (events past its progress, or an open batch) whose
  * lease is free or ran out, and whose open batch (if any) is due. `busy` are
  * the webhooks this instance already sends to: never claimed twice here.
  */
@@ -26,7 +26,8 @@ export async function claimWebhook(rt: Runtime, leaseMs: number, busy: string[])
       SELECT w.id FROM webhooks w
       WHERE w.status = 'ACTIVE'
         AND (w.lease_owner IS NULL OR w.lease_expires_at <= now())
-        AND w.last_event_id < (SELECT coalesce(max(id), 0) FROM record_events)
+        AND (w.last_event_id < (SELECT coalesce(max(id), 0) FROM record_events)
+          OR EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.webhook_id = w.id AND d.status = 'PENDING'))
         AND NOT EXISTS (
           SELECT 1 FROM webhook_deliveries d
           WHERE d.webhook_id = w.id AND d.status = 'PENDING' AND d.next_attempt_at > now())

@@ -35,7 +35,16 @@ export async function sendWebhook(ctx: SenderContext, webhookId: string, signal:
     await sleep(wait, signal);
 
     // Built once per batch here; a retry from elsewhere rebuilds the very same bytes.
-    if (body.deliveryId !== d.id) Object.assign(body, { deliveryId: d.id, text: deliveryBody(await deliveryEvents(rt, w, d)) });
+    if (body.deliveryId !== d.id) {
+      const events = await deliveryEvents(rt, w, d);
+      if (events.length === 0) {
+        // Never an empty POST: the events are gone, so is the batch.
+        await markDelivered(rt, w.id, d, null, 'not sent: its events were pruned by retention first');
+        rt.log.warn({ webhookId, deliveryId: d.id, events: d.eventCount }, 'webhook batch skipped: its events were pruned');
+        continue;
+      }
+      Object.assign(body, { deliveryId: d.id, text: deliveryBody(events) });
+    }
     const headers: Record<string, string> = { 'x-tributary-delivery': d.id };
     if (w.secret) headers['x-tributary-signature'] = sign(rt.sealer.open(w.secret), body.text);
 

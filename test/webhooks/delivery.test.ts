@@ -198,6 +198,24 @@ for (const driver of DRIVERS) {
       assert.equal(missing.errors?.[0]?.extensions?.code, 'NOT_FOUND');
     });
 
+    test('a batch whose events retention pruned while the webhook was paused is skipped, not sent empty', async () => {
+      receiver.decide = ({ path }) => (path === '/pruned' ? 500 : 200);
+      const hook = await createWebhook({ url: receiver.url('/pruned'), collectionId: b.id });
+      const ids = await appendEvents(gw.rt.db, Array.from({ length: 3 }, (_, i) => ({ collectionId: b.dbId, type: 'CREATED' as const, externalId: `gone${i}` })));
+      await waitUntil('the webhook to pause', async () => (await readWebhook(hook.id)).status === 'PAUSED');
+      const sent = receiver.arrivals.filter((x) => x.path === '/pruned').length;
+      await gw.rt.db.execute(sql`DELETE FROM record_events WHERE id <= ${ids.at(-1)!}`);
+      receiver.decide = () => 200;
+      await gw.ok(`mutation($id: ID!) { resumeWebhook(id: $id) { id } }`, { id: hook.id });
+      const w = await waitUntil('the batch skipped', async () => {
+        const x = await readWebhook(hook.id);
+        return x.deliveries[0].status === 'DELIVERED' && x;
+      });
+      assert.equal(w.lastEventId, String(ids.at(-1)));
+      assert.match(w.deliveries[0].lastError, /pruned/);
+      assert.equal(receiver.arrivals.filter((x) => x.path === '/pruned').length, sent, 'nothing sent');
+    });
+
     test('the secret is write-only: sealed at rest, never in the API', async () => {
       const secret = 'whsec_never_shown_42';
       const hook = await createWebhook({ url: receiver.url('/secret'), secret });
