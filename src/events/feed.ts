@@ -61,12 +61,6 @@ export class EventFeed {
     if (this.members.delete(member) && this.members.size === 0) this.stop();
   }
 
-  /** Drops every member (they are told by their own iterators) and stops tailing. */
-  close(): void {
-    this.members.clear();
-    this.stop();
-  }
-
   private async start(): Promise<void> {
     const epoch = ++this.epoch;
     try {
