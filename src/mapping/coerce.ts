@@ -14,7 +14,7 @@
  * - DATE is "YYYY-MM-DD" of the instant in UTC; DATETIME is toISOString().
  */
 import type { DateFormat, FieldType } from '../domain';
-import { parseDate } from './dates';
+import { isCanonicalUtc, parseDate } from './dates';
 
 export const COERCE_FAILED: unique symbol = Symbol('coerce failed');
 export type Coercer = (value: unknown) => unknown;
@@ -58,6 +58,7 @@ const json: Coercer = (v) => (v === undefined ? null : v);
 function dateTime(format: DateFormat): Coercer {
   return (v) => {
     if (v == null) return null;
+    if (typeof v === 'string' && format !== 'UNIX_SECONDS' && format !== 'UNIX_MILLIS' && isCanonicalUtc(v)) return v;
     const ms = parseDate(v, format);
     return ms === null ? COERCE_FAILED : new Date(ms).toISOString();
   };

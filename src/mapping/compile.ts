@@ -18,6 +18,8 @@ export type CompiledMapping = (raw: unknown) => MappingResult;
  */
 export function compileMapping(fields: MappedField[] | null): CompiledMapping {
   if (fields === null) return identity;
+  // Built in key order, so the record is already canonical JSON for its content hash (sync/hash.ts).
+  fields = [...fields].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const names = fields.map((f) => f.name);
   const getters = fields.map((f) => compileJsonPath(f.path));
   const coercers = fields.map((f) => coercerFor(f.type, f.format));

@@ -66,12 +66,32 @@ function parseRfc2822(s: string): number | null {
 function fromParts(y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number): number | null {
   if (mo < 1 || mo > 12 || d < 1 || h > 24 || mi > 59 || s > 60) return null;
   if (h === 24 && (mi > 0 || s > 0 || ms > 0)) return null;
-  const t = Date.UTC(y, mo - 1, d, h, mi, Math.min(s, 59), ms);
   // Date.UTC rolls 2024-02-30 over into March: reject instead.
-  const back = new Date(Date.UTC(y, mo - 1, d));
-  if (back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) return null;
-  return t;
+  if (d > daysInMonth(y, mo)) return null;
+  return Date.UTC(y, mo - 1, d, h, mi, Math.min(s, 59), ms);
 }
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** In the proleptic Gregorian calendar, as Date uses. */
+function daysInMonth(y: number, mo: number): number {
+  if (mo === 2 && ((y % 4 === 0 && y % 100 !== 0) || y % 400 === 0)) return 29;
+  return DAYS_IN_MONTH[mo - 1]!;
+}
+
+/**
+ * Whether `s` is already what DATETIME stores (toISOString's form,
+ * YYYY-MM-DDTHH:MM:SS.sssZ) and a real instant: most APIs send exactly
+ * that, and it can then be kept as it is instead of parsed and printed again.
+ */
+export function isCanonicalUtc(s: string): boolean {
+  if (s.length !== 24 || !CANONICAL_UTC.test(s)) return false;
+  const y = Number(s.slice(0, 4));
+  const mo = Number(s.slice(5, 7));
+  const d = Number(s.slice(8, 10));
+  return mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo) && Number(s.slice(11, 13)) <= 23 && Number(s.slice(14, 16)) <= 59 && Number(s.slice(17, 19)) <= 59;
+}
+const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 function offsetMinutes(zone: string | undefined): number {
   if (!zone || zone === 'Z' || zone === 'z') return 0;

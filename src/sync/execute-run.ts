@@ -16,7 +16,8 @@ import { buildPageBatch } from './page-batch';
 import { MAX_ATTEMPTS, releaseRun, saveSinceValue } from './queue';
 import { runStats, type RunRow } from './runs';
 import { CursorTracker, sinceValue } from './watermark';
-import { LeaseLostError, writePage } from './write-page';
+import { createPageWriter } from './page-writer';
+import { LeaseLostError } from './write-page';
 
 /** Why a run's work was interrupted from outside: the worker is stopping, another instance took the run, or a cancel was asked for. */
 export type Interruption = 'stop' | 'lease-lost' | 'cancel';
@@ -48,7 +49,7 @@ export async function executeRun(rt: Runtime, run: RunRow, ctl: RunControl): Pro
     }
     ending = why === 'cancel' ? { status: 'CANCELLED' } : { status: 'FAILED', error: messageOf(err) };
     try {
-      ending = await abandonRun(rt, run.id, ending);
+      ending = await abandonRun(rt, run.id, ending, progress.stats);
     } catch (e) {
       log.error({ err: e }, 'could not record the end of the run; its lease will run out and it will be retried');
       return;
@@ -97,31 +98,28 @@ async function drive(rt: Runtime, run: RunRow, ctl: RunControl, progress: { stat
     const onAbort = () => local.abort();
     ctl.signal.addEventListener('abort', onAbort, { once: true });
     const pages = fetchPages(source, collection, { from: run.checkpoint as Page['next'], extraQuery, counters, signal: local.signal });
+    const writer = createPageWriter(rt, { runId: run.id, collectionId: run.collectionId, full, stats: progress.stats });
     let pending = prefetch(pages);
     try {
       for (;;) {
         const next = await pending;
-        if (next.done) break;
+        if (next.done) {
+          await writer.finish({ maxCursor: cursor?.value ?? null, counters });
+          break;
+        }
         pending = prefetch(pages);
         const page = next.value;
-        const written = await writePage(rt, {
-          runId: run.id,
-          collectionId: run.collectionId,
-          instanceId: rt.instanceId,
-          leaseMs: rt.config.runLeaseMs,
-          full,
-          batch: buildPageBatch(page.items, map, collection.idPath, cursor),
+        const written = await writer.add(buildPageBatch(page.items, map, collection.idPath, cursor), {
+          fetched: page.items.length,
           checkpoint: page.next,
           maxCursor: cursor?.value ?? null,
-          stats: { ...progress.stats, requests: counters.requests, retries: counters.retries },
-          fetched: page.items.length,
-          maxRecordErrors: rt.config.maxRecordErrors,
+          counters,
         });
-        progress.stats = written.stats;
-        if (written.cancelRequested) return abandonRun(rt, run.id, { status: 'CANCELLED' });
+        progress.stats = writer.stats;
+        if (written.cancelRequested) return abandonRun(rt, run.id, { status: 'CANCELLED' }, progress.stats);
         const why = ctl.interruption();
         if (why === 'stop' || why === 'lease-lost') throw new Error(`interrupted: ${why}`);
-        if (why === 'cancel') return abandonRun(rt, run.id, { status: 'CANCELLED' });
+        if (why === 'cancel') return abandonRun(rt, run.id, { status: 'CANCELLED' }, progress.stats);
       }
     } finally {
       // A prefetch may be in flight: abort it, let it settle, then close the generator (releasing its client).

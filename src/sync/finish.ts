@@ -6,7 +6,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { rows, type Tx } from '../db/client';
-import type { IncrementalConfig } from '../domain';
+import type { IncrementalConfig, SyncStats } from '../domain';
 import { Channels } from '../events/notifier';
 import type { Runtime } from '../runtime';
 import { advanceWatermark } from './watermark';
@@ -63,13 +63,25 @@ export async function succeedRun(rt: Runtime, run: FinishingRun): Promise<Ending
   });
 }
 
-/** FAILED or CANCELLED; nothing is deleted. Throws LeaseLostError when another instance holds the run. */
-export async function abandonRun(rt: Runtime, runId: string, ending: Exclude<Ending, { status: 'SUCCEEDED' }>): Promise<Ending> {
+/**
+ * FAILED or CANCELLED; nothing is deleted. `stats`, when given, is the
+ * progress to report, including pages read but not yet committed (a run that
+ * ends does not resume, so nothing else of theirs is needed). Throws
+ * LeaseLostError when another instance holds the run.
+ */
+export async function abandonRun(rt: Runtime, runId: string, ending: Exclude<Ending, { status: 'SUCCEEDED' }>, stats?: SyncStats): Promise<Ending> {
   return rt.db.transaction(async (tx) => {
     const [held] = await rows<{ id: string }>(tx, sql`
       SELECT id FROM sync_runs
       WHERE id = ${runId} AND lease_owner = ${rt.instanceId} AND status = 'RUNNING' FOR UPDATE`);
     if (!held) throw new LeaseLostError(runId);
+    if (stats) {
+      await tx.execute(sql`
+        UPDATE sync_runs SET pages = ${stats.pages}, requests = ${stats.requests}, retries = ${stats.retries},
+          fetched = ${stats.fetched}, created = ${stats.created}, updated = ${stats.updated},
+          unchanged = ${stats.unchanged}, failed = ${stats.failed}
+        WHERE id = ${runId}`);
+    }
     return endRun(tx, rt, runId, ending);
   });
 }

@@ -11,14 +11,20 @@ import { canonicalJson, contentHash } from './hash';
 import type { CursorTracker } from './watermark';
 
 export interface PageBatch {
-  /** One per distinct external id that maps, in page order: `{"e": externalId, "h": hash, "d": data}` as JSON. */
-  records: Array<{ externalId: string; json: string }>;
+  /** One per distinct external id that maps, in page order, with `{"e": externalId, "h": hash, "d": data}` as JSON. */
+  records: BatchRecord[];
   /** Every external id of the page, stored or failed: a record that exists upstream is not deleted. */
   seenIds: string[];
   errors: Array<{ externalId: string | null; message: string }>;
 }
 
-type Entry = { ok: true; json: string } | { ok: false; message: string };
+export interface BatchRecord {
+  externalId: string;
+  hash: string;
+  json: string;
+}
+
+type Entry = { ok: true; hash: string; json: string } | { ok: false; message: string };
 
 export function buildPageBatch(items: RawItem[], map: CompiledMapping, idPath: string, cursor: CursorTracker | null): PageBatch {
   const byId = new Map<string, Entry>();
@@ -34,10 +40,11 @@ export function buildPageBatch(items: RawItem[], map: CompiledMapping, idPath: s
     if (!mapped.ok) entry = { ok: false, message: mapped.error };
     else {
       const canonical = canonicalJson(mapped.data);
+      const hash = contentHash(canonical);
       // jsonb cannot hold U+0000; one such record must not fail the whole page.
       entry = canonical.includes('\\u0000')
         ? { ok: false, message: 'record contains a NUL character (\\u0000), which PostgreSQL cannot store in jsonb' }
-        : { ok: true, json: `{"e":${JSON.stringify(externalId)},"h":"${contentHash(canonical)}","d":${canonical}}` };
+        : { ok: true, hash, json: `{"e":${JSON.stringify(externalId)},"h":"${hash}","d":${canonical}}` };
     }
     // Delete first so the Map's order is that of the last occurrence.
     byId.delete(externalId);
@@ -46,7 +53,7 @@ export function buildPageBatch(items: RawItem[], map: CompiledMapping, idPath: s
 
   const records: PageBatch['records'] = [];
   for (const [externalId, entry] of byId) {
-    if (entry.ok) records.push({ externalId, json: entry.json });
+    if (entry.ok) records.push({ externalId, hash: entry.hash, json: entry.json });
     else errors.push({ externalId, message: entry.message });
   }
   return {

@@ -10,7 +10,7 @@ import { rows, type Tx } from '../db/client';
 import type { SyncStats } from '../domain';
 import { Channels } from '../events/notifier';
 import type { Runtime } from '../runtime';
-import type { PageBatch } from './page-batch';
+import type { BatchRecord, PageBatch } from './page-batch';
 
 /**
  * Held (pg_advisory_xact_lock) from just before a transaction allocates
@@ -37,13 +37,20 @@ export interface PageWrite {
   leaseMs: number;
   /** Full runs record what they saw, for delete detection at the end. */
   full: boolean;
-  batch: PageBatch;
+  /** The records to upsert: new, changed or reappearing ones (see changedRecords). */
+  records: BatchRecord[];
+  errors: PageBatch['errors'];
+  /** Every external id of the pages this write covers. */
+  seenIds: string[];
   /** Where paging goes on; null after the last page. */
   checkpoint: unknown;
   maxCursor: string | null;
-  /** Stats before this page, plus the request counters as they are now. */
+  /** Stats before these pages, plus the request counters as they are now. */
   stats: SyncStats;
+  /** What the pages covered: how many, their records, and those found unchanged before writing. */
+  pages: number;
   fetched: number;
+  unchanged: number;
   maxRecordErrors: number;
 }
 
@@ -53,33 +60,63 @@ interface Change {
   created: boolean;
 }
 
-/** Writes the page; returns the stats after it and whether a cancel was requested. Throws LeaseLostError. */
+/**
+ * The records of a page that need writing: new ones, changed ones (another
+ * hash) and deleted ones that came back. One indexed read that sends ids and
+ * hashes and gets back only what differs, so an unchanged page costs this
+ * read and nothing else. The LATERAL ... LIMIT 1 keeps it a probe of the
+ * unique index per id: a plain join lets the planner hash the whole
+ * collection on every page. The upsert re-checks the hash, so a concurrent
+ * change between the two cannot be lost.
+ */
+export async function changedRecords(rt: Runtime, collectionId: string, records: BatchRecord[]): Promise<BatchRecord[]> {
+  if (records.length === 0) return records;
+  const ids = new Array<string>(records.length);
+  const hashes = new Array<string>(records.length);
+  for (let i = 0; i < records.length; i++) {
+    ids[i] = records[i]!.externalId;
+    hashes[i] = records[i]!.hash;
+  }
+  const differ = await rows<{ e: string }>(rt.db, sql`
+    SELECT u.e FROM unnest(${sql.param(ids)}::text[], ${sql.param(hashes)}::text[]) AS u(e, h)
+    LEFT JOIN LATERAL (
+      SELECT r.hash, r.deleted_at FROM records r WHERE r.collection_id = ${collectionId} AND r.external_id = u.e LIMIT 1
+    ) r ON true
+    WHERE r.hash IS DISTINCT FROM u.h OR r.deleted_at IS NOT NULL`);
+  if (differ.length === 0) return [];
+  if (differ.length === records.length) return records;
+  const wanted = new Set(differ.map((d) => d.e));
+  return records.filter((r) => wanted.has(r.externalId));
+}
+
+/** Writes the pages; returns the stats after them and whether a cancel was requested. Throws LeaseLostError. */
 export async function writePage(rt: Runtime, w: PageWrite): Promise<{ stats: SyncStats; cancelRequested: boolean }> {
   return rt.db.transaction(async (tx) => {
-    const upserts = w.batch.records.length;
+    const upserts = w.records.length;
     const changes = upserts > 0 ? await upsertRecords(tx, w) : [];
     let created = 0;
     for (const c of changes) if (c.created) created++;
     const stats: SyncStats = {
       ...w.stats,
-      pages: w.stats.pages + 1,
+      pages: w.stats.pages + w.pages,
       fetched: w.stats.fetched + w.fetched,
       created: w.stats.created + created,
       updated: w.stats.updated + changes.length - created,
-      unchanged: w.stats.unchanged + upserts - changes.length,
-      failed: w.stats.failed + w.batch.errors.length,
+      unchanged: w.stats.unchanged + w.unchanged + upserts - changes.length,
+      failed: w.stats.failed + w.errors.length,
     };
 
-    if (w.full && w.batch.seenIds.length > 0) {
+    if (w.full && w.seenIds.length > 0) {
+      // Keyed by the last page covered: a resumed run re-reads from its checkpoint, so keys never collide with committed ones.
       await tx.execute(sql`
         INSERT INTO sync_run_seen (run_id, page, external_ids)
-        SELECT ${w.runId}::uuid, ${stats.pages}::int, ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(w.batch.seenIds)}::jsonb))
+        VALUES (${w.runId}::uuid, ${stats.pages}::int, ${sql.param(w.seenIds)}::text[])
         ON CONFLICT (run_id, page) DO UPDATE SET external_ids = excluded.external_ids`);
     }
 
     const room = Math.max(0, w.maxRecordErrors - w.stats.failed);
-    if (room > 0 && w.batch.errors.length > 0) {
-      const kept = w.batch.errors.slice(0, room).map((e) => ({ e: e.externalId, m: e.message }));
+    if (room > 0 && w.errors.length > 0) {
+      const kept = w.errors.slice(0, room).map((e) => ({ e: e.externalId, m: e.message }));
       await tx.execute(sql`
         INSERT INTO record_errors (run_id, external_id, message)
         SELECT ${w.runId}::uuid, x.e, x.m FROM jsonb_to_recordset(${JSON.stringify(kept)}::jsonb) AS x(e text, m text)`);
@@ -117,7 +154,7 @@ export async function writePage(rt: Runtime, w: PageWrite): Promise<{ stats: Syn
  * so no plan can turn quadratic as the collection grows.
  */
 function upsertRecords(tx: Tx, w: PageWrite): Promise<Change[]> {
-  const input = `[${w.batch.records.map((r) => r.json).join(',')}]`;
+  const input = `[${w.records.map((r) => r.json).join(',')}]`;
   return rows<Change>(tx, sql`
     INSERT INTO records AS r (collection_id, external_id, data, hash)
     SELECT ${w.collectionId}::uuid, v->>'e', v->'d', v->>'h' FROM jsonb_array_elements(${input}::jsonb) AS v
@@ -136,7 +173,7 @@ function upsertRecords(tx: Tx, w: PageWrite): Promise<Change[]> {
 async function appendEvents(tx: Tx, w: PageWrite, changes: Change[]): Promise<void> {
   const byId = new Map(changes.map((c) => [c.external_id, c]));
   const parts: string[] = [];
-  for (const record of w.batch.records) {
+  for (const record of w.records) {
     const c = byId.get(record.externalId);
     if (c) parts.push(`{"t":"${c.created ? 'CREATED' : 'UPDATED'}","v":${c.version},"r":${record.json}}`);
   }

@@ -9,6 +9,10 @@ describe('content hash', () => {
     assert.equal(canonicalJson({ at: new Date(0) }), '{"at":"1970-01-01T00:00:00.000Z"}');
     const value = { id: 'x', list: [1, 2, { k: true }], n: -1.5e-7, s: 'ok' };
     assert.deepEqual(JSON.parse(canonicalJson(value)), value);
+    // Keys V8 orders numerically ("2" before "10") are still sorted as strings.
+    assert.equal(canonicalJson({ 2: 'b', 10: 'a', x: { b: 1, a: 2 } }), '{"10":"a","2":"b","x":{"a":2,"b":1}}');
+    assert.equal(canonicalJson([{ b: 1, a: 1 }, 'x']), '[{"a":1,"b":1},"x"]');
+    assert.equal(canonicalJson({ n: 10n }), '{"n":10}');
   });
 
   test('the same record with its keys in another order hashes the same; any change does not', () => {
