@@ -1,0 +1,87 @@
+/**
+ * The gateway as users run it (`node --import tsx src/main.ts`, as npm start
+ * does) in a child process on a given database, plus what the benchmarks ask
+ * of it: GraphQL calls, its peak RSS (the kernel's high-water mark, so no
+ * spike between samples is missed), and a clean stop.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export const TOKEN = 'bench-admin-token-0123456789abcdef';
+const root = path.resolve(import.meta.dirname, '..', '..');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface GatewayProcess {
+  url: string;
+  pid: number;
+  gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<T>;
+  /** VmHWM of the process: the most resident memory it has had. */
+  peakRssBytes(): number;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startGatewayProcess(databaseUrl: string, env: Record<string, string> = {}): Promise<GatewayProcess> {
+  const port = await freePort();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-bench-'));
+  // BENCH_CPU_PROF=<dir>: the gateway writes a V8 CPU profile there on exit.
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child: ChildProcess = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/main.ts'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      TRIBUTARY_ADMIN_TOKEN: TOKEN,
+      TRIBUTARY_SECRET_KEY: randomBytes(32).toString('hex'),
+      TRIBUTARY_DATA_DIR: dataDir,
+      TRIBUTARY_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  for (let i = 0; ; i++) {
+    if (await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false)) break;
+    if (i > 600 || child.exitCode !== null) throw new Error('gateway not ready after 60 s');
+    await sleep(100);
+  }
+  const url = `http://127.0.0.1:${port}/graphql`;
+  return {
+    url,
+    pid: child.pid!,
+    async gql(query, variables = {}) {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await res.json()) as { data?: any; errors?: unknown };
+      if (body.errors) throw new Error(JSON.stringify(body.errors));
+      return body.data;
+    },
+    peakRssBytes() {
+      const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
+      return Number(kb ?? 0) * 1024;
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,52 @@
+/** Setting up the benchmark collection through the admin API, and timing its runs. */
+import type { GatewayProcess } from './gateway';
+
+export interface RunResult {
+  seconds: number;
+  stats: { pages: number; requests: number; fetched: number; created: number; updated: number; unchanged: number; deleted: number; failed: number };
+}
+
+/** A source on `baseUrl` and a customers collection: offset paging, 5 mapped fields, incremental on `updated`. */
+export async function createCustomers(gw: GatewayProcess, baseUrl: string, pageSize: number): Promise<string> {
+  const source = (await gw.gql(`mutation($i: SourceInput!) { createSource(input: $i) { id } }`, { i: { name: 'bench', baseUrl } })).createSource;
+  const collection = (
+    await gw.gql(`mutation($i: CollectionInput!) { createCollection(input: $i) { id } }`, {
+      i: {
+        sourceId: source.id,
+        name: 'customers',
+        path: '/items',
+        dataPath: '$.data',
+        idPath: '$.id',
+        pagination: { type: 'OFFSET', offsetParam: 'offset', limitParam: 'limit', pageSize },
+        incremental: { cursorPath: '$.updated', sinceParam: 'updated_since', lookbackSeconds: 0 },
+      },
+    })
+  ).createCollection;
+  await gw.gql(`mutation($id: ID!, $f: [MappedFieldInput!]!) { setMapping(collectionId: $id, fields: $f) { fields { name } } }`, {
+    id: collection.id,
+    f: [
+      { name: 'name', path: '$.name', type: 'TEXT' },
+      { name: 'email', path: '$.email', type: 'TEXT' },
+      { name: 'balance', path: '$.balance', type: 'NUMBER' },
+      { name: 'delinquent', path: '$.delinquent', type: 'BOOLEAN' },
+      { name: 'updated', path: '$.updated', type: 'DATETIME' },
+    ],
+  });
+  return collection.id;
+}
+
+/** Starts a run and waits for it; wall time from the mutation to the run's end as the API reports it. */
+export async function timedRun(gw: GatewayProcess, collectionId: string, mode: 'FULL' | 'INCREMENTAL'): Promise<RunResult> {
+  const t0 = performance.now();
+  const run = (await gw.gql(`mutation($id: ID!, $m: SyncMode!) { startSync(collectionId: $id, mode: $m) { id } }`, { id: collectionId, m: mode })).startSync;
+  for (;;) {
+    const state = (
+      await gw.gql(`query($id: ID!) { syncRun(id: $id) { status error stats { pages requests fetched created updated unchanged deleted failed } } }`, { id: run.id })
+    ).syncRun;
+    if (!['QUEUED', 'RUNNING'].includes(state.status)) {
+      if (state.status !== 'SUCCEEDED') throw new Error(`${mode} run ${state.status}: ${state.error}`);
+      return { seconds: (performance.now() - t0) / 1000, stats: state.stats };
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * `npm run bench [-- --n 100000] [--million] [--skip-10x] [--skip-queries] [--skip-events]`
+ *
+ * Everything measured side by side with its floor, in one run on one
+ * machine, against the local PostgreSQL (BENCH_POSTGRES_URL to use another):
+ *   1. full import of N records vs fetch-and-parse + bulk insert alone
+ *   2. no-op re-sync of the same N vs the bare fetch
+ *   3. incremental run after 1% of the records changed
+ *   4. the gateway's peak RSS importing N and 10×N
+ *   5. records queries over 10×N records, gateway vs the same SQL bare
+ *   6. event delivery to 1,000 graphql-ws subscribers
+ * Prints a table and writes bench/results.json. Not part of npm test.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fetchFloor, insertFloor } from './floor';
+import { startGatewayProcess } from './lib/gateway';
+import { createDatabase } from './lib/postgres';
+import { createCustomers, timedRun, type RunResult } from './lib/sync';
+import { startUpstream } from './lib/upstream';
+
+const { values: args } = parseArgs({
+  options: {
+    n: { type: 'string', default: '100000' },
+    million: { type: 'boolean', default: false },
+    'page-size': { type: 'string', default: '1000' },
+    'skip-10x': { type: 'boolean', default: false },
+    'skip-queries': { type: 'boolean', default: false },
+    'skip-events': { type: 'boolean', default: false },
+    out: { type: 'string', default: path.join(import.meta.dirname, 'results.json') },
+  },
+});
+const N = args.million ? 1_000_000 : Number(args.n);
+const PAGE_SIZE = Number(args['page-size']);
+const MB = 1024 * 1024;
+const rate = (n: number, s: number) => Math.round(n / s);
+
+interface ImportPhase {
+  records: number;
+  full: RunResult;
+  peakRssMB: number;
+}
+
+/** A gateway on a fresh database importing `count` records once; optionally more work on it before it stops. */
+async function importPhase<T>(count: number, more?: (ctx: { gw: Awaited<ReturnType<typeof startGatewayProcess>>; collectionId: string; databaseUrl: string; upstream: Awaited<ReturnType<typeof startUpstream>> }) => Promise<T>) {
+  const upstream = await startUpstream(count);
+  const db = await createDatabase();
+  const gw = await startGatewayProcess(db.url);
+  try {
+    const collectionId = await createCustomers(gw, upstream.baseUrl, PAGE_SIZE);
+    const full = await timedRun(gw, collectionId, 'FULL');
+    if (full.stats.created !== count) throw new Error(`full import created ${full.stats.created} of ${count}`);
+    const peakRssMB = gw.peakRssBytes() / MB;
+    const extra = more ? await more({ gw, collectionId, databaseUrl: db.url, upstream }) : undefined;
+    return { records: count, full, peakRssMB, extra };
+  } finally {
+    await gw.stop();
+    upstream.stop();
+    await db.drop();
+  }
+}
+
+console.error(`bench: N=${N}, pages of ${PAGE_SIZE}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), node ${process.version}`);
+
+// 1-3, 4 at N
+console.error('floor: fetch and parse, bulk insert ...');
+const floorUpstream = await startUpstream(N);
+const floorDb = await createDatabase('floor');
+const fetch = await fetchFloor(floorUpstream.baseUrl, N, PAGE_SIZE);
+const insertSeconds = await insertFloor(floorUpstream.baseUrl, floorDb.url, N, PAGE_SIZE);
+await floorDb.drop();
+floorUpstream.stop();
+
+console.error('gateway: full import, no-op re-sync, incremental after 1% changes ...');
+const atN = await importPhase(N, async ({ gw, collectionId, upstream }) => {
+  const noop = await timedRun(gw, collectionId, 'FULL');
+  if (noop.stats.unchanged !== N) throw new Error(`no-op re-sync: ${JSON.stringify(noop.stats)}`);
+  const changed = await upstream.mutate(0.01);
+  const incremental = await timedRun(gw, collectionId, 'INCREMENTAL');
+  if (incremental.stats.updated !== changed) throw new Error(`incremental updated ${incremental.stats.updated}, expected ${changed}`);
+  return { noop, incremental, changed, peakRssMB: gw.peakRssBytes() / MB };
+});
+
+let at10N: ImportPhase | null = null;
+if (!args['skip-10x']) {
+  console.error(`gateway: full import of ${10 * N} ...`);
+  at10N = await importPhase(10 * N);
+}
+
+const floorSeconds = fetch.seconds + insertSeconds;
+const results = {
+  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGB: Math.round(os.totalmem() / 1024 ** 3), node: process.version, date: new Date().toISOString() },
+  n: N,
+  pageSize: PAGE_SIZE,
+  import: {
+    seconds: atN.full.seconds,
+    recordsPerSecond: rate(N, atN.full.seconds),
+    floor: { fetchSeconds: fetch.seconds, insertSeconds, seconds: floorSeconds },
+    ratio: floorSeconds / atN.full.seconds,
+  },
+  noopResync: { seconds: atN.extra!.noop.seconds, bareFetchSeconds: fetch.seconds, timesBareFetch: atN.extra!.noop.seconds / fetch.seconds },
+  incremental: { changed: atN.extra!.changed, seconds: atN.extra!.incremental.seconds, stats: atN.extra!.incremental.stats },
+  peakRss: { atNMB: atN.extra!.peakRssMB, at10NMB: at10N?.peakRssMB ?? null, growth: at10N ? at10N.peakRssMB / atN.extra!.peakRssMB - 1 : null },
+  import10N: at10N ? { records: at10N.records, seconds: at10N.full.seconds, recordsPerSecond: rate(at10N.records, at10N.full.seconds) } : null,
+};
+fs.writeFileSync(args.out, JSON.stringify(results, null, 2) + '\n');
+
+const s = (x: number) => `${x.toFixed(2)} s`;
+const row = (what: string, value: string, floor: string, verdict: string) => console.log(`| ${what} | ${value} | ${floor} | ${verdict} |`);
+console.log(`\n| measure | Tributary | floor | result |\n|---|---|---|---|`);
+row(`full import, ${N.toLocaleString('en')} records`, `${s(results.import.seconds)} (${results.import.recordsPerSecond.toLocaleString('en')}/s)`, `${s(floorSeconds)} (fetch ${s(fetch.seconds)} + insert ${s(insertSeconds)})`, `ratio ${results.import.ratio.toFixed(2)} (goal ≥ 0.8)`);
+row('no-op re-sync', s(results.noopResync.seconds), `bare fetch ${s(fetch.seconds)}`, `${results.noopResync.timesBareFetch.toFixed(2)}× (goal ≤ 1.5×)`);
+row(`incremental, ${results.incremental.changed} changed`, s(results.incremental.seconds), '', `fetched ${results.incremental.stats.fetched}, updated ${results.incremental.stats.updated}`);
+row('peak RSS', `${results.peakRss.atNMB.toFixed(0)} MB at N` + (at10N ? `, ${at10N.peakRssMB.toFixed(0)} MB at 10×N` : ''), '', results.peakRss.growth === null ? '' : `+${(results.peakRss.growth * 100).toFixed(0)}% (goal ≤ 300 MB, ≤ +10%)`);
+if (at10N) row(`full import, ${at10N.records.toLocaleString('en')} records`, `${s(at10N.full.seconds)} (${results.import10N!.recordsPerSecond.toLocaleString('en')}/s)`, '', '');
+console.error(`\nwritten: ${path.relative(process.cwd(), args.out)}`);
