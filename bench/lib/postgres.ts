@@ -21,7 +21,11 @@ export interface BenchDatabase {
 
 export async function createDatabase(label = 'bench'): Promise<BenchDatabase> {
   const name = `tributary_${label}_${randomBytes(4).toString('hex')}`;
-  await withAdmin((c) => c.query(`CREATE DATABASE ${name}`));
+  await withAdmin(async (c) => {
+    await c.query(`CREATE DATABASE ${name}`);
+    // BENCH_PG_LOG=1: every statement and its duration in the server's log.
+    if (process.env.BENCH_PG_LOG) await c.query(`ALTER DATABASE ${name} SET log_min_duration_statement = 0`);
+  });
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
   return {

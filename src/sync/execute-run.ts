@@ -28,11 +28,28 @@ export interface RunControl {
   interruption(): Interruption | null;
 }
 
+/**
+ * Where this process spent a run's time, in ms, for the run's log line:
+ * waiting for pages (fetch not yet done), mapping them, reading which
+ * records changed, writing.
+ */
+export interface RunTimings {
+  waitMs: number;
+  mapMs: number;
+  readMs: number;
+  writeMs: number;
+}
+
+interface Progress {
+  stats: SyncStats;
+  timings: RunTimings;
+}
+
 /** Never throws: every outcome ends in the run's row and the log. */
 export async function executeRun(rt: Runtime, run: RunRow, ctl: RunControl): Promise<void> {
   const log = rt.log.child({ runId: run.id, collectionId: run.collectionId, mode: run.mode });
   log.info({ attempt: run.attempts, resumedAtPage: run.pages || undefined }, 'run started');
-  const progress = { stats: runStats(run) };
+  const progress: Progress = { stats: runStats(run), timings: { waitMs: 0, mapMs: 0, readMs: 0, writeMs: 0 } };
   let ending: Ending | null;
   try {
     ending = await drive(rt, run, ctl, progress);
@@ -57,13 +74,15 @@ export async function executeRun(rt: Runtime, run: RunRow, ctl: RunControl): Pro
   }
   if (!ending) return;
   const stats = ending.status === 'SUCCEEDED' ? { ...progress.stats, deleted: ending.deleted } : progress.stats;
-  if (ending.status === 'SUCCEEDED') log.info({ stats }, 'run succeeded');
+  const timings = Object.fromEntries(Object.entries(progress.timings).map(([k, v]) => [k, Math.round(v)]));
+  if (ending.status === 'SUCCEEDED') log.info({ stats, timings }, 'run succeeded');
   else if (ending.status === 'FAILED') log.error({ error: ending.error, stats }, 'run failed');
   else log.info({ stats }, 'run cancelled');
 }
 
 /** Returns the ending, or null when the run was handed back (stop). Throws on failure. */
-async function drive(rt: Runtime, run: RunRow, ctl: RunControl, progress: { stats: SyncStats }): Promise<Ending | null> {
+async function drive(rt: Runtime, run: RunRow, ctl: RunControl, progress: Progress): Promise<Ending | null> {
+  const { timings } = progress;
   if (run.attempts > MAX_ATTEMPTS) {
     return abandonRun(rt, run.id, {
       status: 'FAILED',
@@ -98,33 +117,50 @@ async function drive(rt: Runtime, run: RunRow, ctl: RunControl, progress: { stat
     const onAbort = () => local.abort();
     ctl.signal.addEventListener('abort', onAbort, { once: true });
     const pages = fetchPages(source, collection, { from: run.checkpoint as Page['next'], extraQuery, counters, signal: local.signal });
-    const writer = createPageWriter(rt, { runId: run.id, collectionId: run.collectionId, full, stats: progress.stats });
+    const writer = createPageWriter(rt, { runId: run.id, collectionId: run.collectionId, full, stats: progress.stats }, timings);
     let pending = prefetch(pages);
+    // The write of the page before, still in its transaction while this page is mapped and read.
+    let writing: Promise<{ cancelRequested: boolean }> | null = null;
+    /** Waits for that write; the ending when the run must stop there. */
+    const settle = async (): Promise<'cancel' | null> => {
+      if (!writing) return null;
+      const written = await writing;
+      writing = null;
+      progress.stats = writer.stats;
+      const why = ctl.interruption();
+      if (why === 'stop' || why === 'lease-lost') throw new Error(`interrupted: ${why}`);
+      return written.cancelRequested || why === 'cancel' ? 'cancel' : null;
+    };
     try {
       for (;;) {
+        const waited = performance.now();
         const next = await pending;
+        timings.waitMs += performance.now() - waited;
         if (next.done) {
+          if ((await settle()) === 'cancel') return abandonRun(rt, run.id, { status: 'CANCELLED' }, progress.stats);
           await writer.finish({ maxCursor: cursor?.value ?? null, counters });
           break;
         }
         pending = prefetch(pages);
         const page = next.value;
-        const written = await writer.add(buildPageBatch(page.items, map, collection.idPath, cursor), {
-          fetched: page.items.length,
-          checkpoint: page.next,
-          maxCursor: cursor?.value ?? null,
-          counters,
-        });
-        progress.stats = writer.stats;
-        if (written.cancelRequested) return abandonRun(rt, run.id, { status: 'CANCELLED' }, progress.stats);
-        const why = ctl.interruption();
-        if (why === 'stop' || why === 'lease-lost') throw new Error(`interrupted: ${why}`);
-        if (why === 'cancel') return abandonRun(rt, run.id, { status: 'CANCELLED' }, progress.stats);
+        const mapped = performance.now();
+        const batch = buildPageBatch(page.items, map, collection.idPath, cursor);
+        timings.mapMs += performance.now() - mapped;
+        const maxCursor = cursor?.value ?? null;
+        // Read before the write of the page before commits: safe, since the
+        // upsert checks hashes again; a record on both pages then counts once.
+        const changed = await writer.prepare(batch);
+        if ((await settle()) === 'cancel') return abandonRun(rt, run.id, { status: 'CANCELLED' }, progress.stats);
+        writing = writer.add(changed, { fetched: page.items.length, checkpoint: page.next, maxCursor, counters });
+        writing.catch(() => {});
       }
+      progress.stats = writer.stats;
     } finally {
       // A prefetch may be in flight: abort it, let it settle, then close the generator (releasing its client).
       local.abort();
       ctl.signal.removeEventListener('abort', onAbort);
+      // A write may be in flight too: its page counts in the stats a failed or cancelled run reports.
+      await (writing as Promise<unknown> | null)?.then(() => (progress.stats = writer.stats), () => {});
       await pending.catch(() => {});
       await pages.return(undefined).catch(() => {});
     }

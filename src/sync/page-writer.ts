@@ -12,6 +12,7 @@
 import type { SyncStats } from '../domain';
 import type { RequestCounters } from '../connectors/index';
 import type { Runtime } from '../runtime';
+import type { RunTimings } from './execute-run';
 import type { PageBatch } from './page-batch';
 import { changedRecords, writePage } from './write-page';
 
@@ -30,10 +31,17 @@ export interface PageWriterRun {
 export interface PageWriter {
   /** Stats of every page taken, committed or pending. */
   readonly stats: SyncStats;
-  /** Takes one page; answers whether a cancel was requested (known only when it wrote). */
-  add(batch: PageBatch, page: PageEnd): Promise<{ cancelRequested: boolean }>;
+  /** Finds the records of a page that need writing (one read, no write). */
+  prepare(batch: PageBatch): Promise<PreparedPage>;
+  /** Takes one prepared page, one at a time; answers whether a cancel was requested (known only when it wrote). */
+  add(page: PreparedPage, end: PageEnd): Promise<{ cancelRequested: boolean }>;
   /** Commits what is pending as the end of paging (checkpoint null); call when the pages run out. */
   finish(page: Omit<PageEnd, 'fetched' | 'checkpoint'>): Promise<void>;
+}
+
+export interface PreparedPage {
+  batch: PageBatch;
+  records: PageBatch['records'];
 }
 
 interface PageEnd {
@@ -43,12 +51,13 @@ interface PageEnd {
   counters: RequestCounters;
 }
 
-export function createPageWriter(rt: Runtime, run: PageWriterRun): PageWriter {
+export function createPageWriter(rt: Runtime, run: PageWriterRun, timings: Pick<RunTimings, 'readMs' | 'writeMs'>): PageWriter {
   let stats = run.stats;
   let pending = { pages: 0, fetched: 0, unchanged: 0, seenIds: [] as string[] };
   let lastWrite = performance.now();
 
   async function write(batch: Pick<PageBatch, 'errors'>, records: PageBatch['records'], page: Omit<PageEnd, 'fetched'>) {
+    const started = performance.now();
     const written = await writePage(rt, {
       runId: run.runId,
       collectionId: run.collectionId,
@@ -69,6 +78,7 @@ export function createPageWriter(rt: Runtime, run: PageWriterRun): PageWriter {
     stats = written.stats;
     pending = { pages: 0, fetched: 0, unchanged: 0, seenIds: [] };
     lastWrite = performance.now();
+    timings.writeMs += lastWrite - started;
     return written;
   }
 
@@ -82,8 +92,13 @@ export function createPageWriter(rt: Runtime, run: PageWriterRun): PageWriter {
         unchanged: stats.unchanged + pending.unchanged,
       };
     },
-    async add(batch, page) {
+    async prepare(batch) {
+      const read = performance.now();
       const records = await changedRecords(rt, run.collectionId, batch.records);
+      timings.readMs += performance.now() - read;
+      return { batch, records };
+    },
+    async add({ batch, records }, page) {
       pending.pages++;
       pending.fetched += page.fetched;
       pending.unchanged += batch.records.length - records.length;

@@ -166,21 +166,28 @@ function upsertRecords(tx: Tx, w: PageWrite): Promise<Change[]> {
 }
 
 /**
- * The events of the page, in page order, carrying the records as stored now
- * (the data is the JSON the upsert was given, so nothing is read back). Last
- * in the transaction: see EVENT_APPEND_LOCK.
+ * The events of the page, in page order, carrying the records as stored now.
+ * Their data is read back from the rows just written (by id, in this
+ * transaction) rather than sent a second time. Last in the transaction: see
+ * EVENT_APPEND_LOCK.
  */
 async function appendEvents(tx: Tx, w: PageWrite, changes: Change[]): Promise<void> {
-  const byId = new Map(changes.map((c) => [c.external_id, c]));
-  const parts: string[] = [];
+  const created = new Map(changes.map((c) => [c.external_id, c.created]));
+  const ids: string[] = [];
+  const types: string[] = [];
   for (const record of w.records) {
-    const c = byId.get(record.externalId);
-    if (c) parts.push(`{"t":"${c.created ? 'CREATED' : 'UPDATED'}","v":${c.version},"r":${record.json}}`);
+    const c = created.get(record.externalId);
+    if (c === undefined) continue;
+    ids.push(record.externalId);
+    types.push(c ? 'CREATED' : 'UPDATED');
   }
   await tx.execute(sql`SELECT pg_advisory_xact_lock(${EVENT_APPEND_LOCK}::bigint), pg_notify(${Channels.events}, '')`);
   await tx.execute(sql`
     INSERT INTO record_events (type, collection_id, external_id, data, version, run_id)
-    SELECT x.v->>'t', ${w.collectionId}::uuid, x.v->'r'->>'e', x.v->'r'->'d', (x.v->>'v')::int, ${w.runId}::uuid
-    FROM jsonb_array_elements(${`[${parts.join(',')}]`}::jsonb) WITH ORDINALITY AS x(v, ord)
-    ORDER BY x.ord`);
+    SELECT u.t, ${w.collectionId}::uuid, u.e, r.data, r.version, ${w.runId}::uuid
+    FROM unnest(${sql.param(ids)}::text[], ${sql.param(types)}::text[]) WITH ORDINALITY AS u(e, t, ord)
+    CROSS JOIN LATERAL (
+      SELECT r.data, r.version FROM records r WHERE r.collection_id = ${w.collectionId} AND r.external_id = u.e LIMIT 1
+    ) r
+    ORDER BY u.ord`);
 }
