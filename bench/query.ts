@@ -8,7 +8,7 @@
  *   b) a filtered page: the same with `filter: {"metadata": {"tier": "pro"}}`
  *      (JSON containment, a third of the records match).
  * Then it runs the statement the gateway issues for that page (taken from
- * src/records/query.ts with drizzle's `.toSQL()`, so it is the same text and
+ * src/records/query.ts, recordsPageStatement, so it is the same text and
  * parameters) bare through a pg.Pool of as many connections, as many in
  * flight, for as long. Latencies of both go into HDR histograms in
  * microseconds: p50 / p99, requests (queries) per second, and the gateway's
@@ -32,13 +32,10 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { drizzle } from 'drizzle-orm/node-postgres';
 import * as hdr from 'hdr-histogram-js';
 import pg from 'pg';
 import { decodeId } from '../src/catalog/ids';
-import * as schema from '../src/db/schema';
-import type { Db } from '../src/db/client';
-import { recordsPageQuery, type RecordQuery } from '../src/records/query';
+import { recordsPageStatement } from '../src/records/query';
 
 export interface QueryBenchResult {
   name: string;
@@ -145,8 +142,6 @@ export async function benchQueries(opts: QueryBenchOptions): Promise<QueryBenchR
   const collectionUuid = decodeId('Collection', o.collectionId);
   const pool = new pg.Pool({ connectionString: o.databaseUrl, max: o.connections });
   pool.on('error', () => {});
-  // Builds statements only; never executes through drizzle.
-  const sqlOf = (q: RecordQuery) => recordsPageQuery(drizzle({ client: pool, schema }) as unknown as Db, q).toSQL();
   const results: QueryBenchResult[] = [];
   try {
     for (const c of CASES) {
@@ -156,7 +151,7 @@ export async function benchQueries(opts: QueryBenchOptions): Promise<QueryBenchR
       const page = (await check.json()) as { data?: { records: { edges: unknown[] } }; errors?: unknown };
       if (page.errors || page.data?.records.edges.length !== 100) throw new Error(`${c.name}: not a page of 100 records: ${JSON.stringify(page).slice(0, 500)}`);
 
-      const { sql: text, params } = sqlOf({ collectionId: collectionUuid, first: 100, filter: c.filter });
+      const { sql: text, params } = recordsPageStatement({ collectionId: collectionUuid, first: 100, filter: c.filter });
       const bare = await pool.query(text, params);
       if (bare.rowCount !== 101) throw new Error(`${c.name}: bare SQL answered ${bare.rowCount} rows, not 101`);
       if (process.env.BENCH_EXPLAIN) {

@@ -16,13 +16,13 @@ builder.node(RecordRef, {
       resolve: (r) => r.data,
     }),
     version: t.exposeInt('version', { description: 'Increases by one on every stored change.' }),
-    createdAt: t.field({ type: 'DateTime', resolve: (r) => r.createdAt }),
-    updatedAt: t.field({ type: 'DateTime', resolve: (r) => r.updatedAt }),
+    createdAt: t.field({ type: 'DateTime', resolve: (r) => new Date(r.createdAt) }),
+    updatedAt: t.field({ type: 'DateTime', resolve: (r) => new Date(r.updatedAt) }),
     deletedAt: t.field({
       type: 'DateTime',
       nullable: true,
       description: 'Set when the record vanished from the source; it stays queryable with includeDeleted.',
-      resolve: (r) => r.deletedAt,
+      resolve: (r) => (r.deletedAt === null ? null : new Date(r.deletedAt)),
     }),
   }),
 });
@@ -70,8 +70,10 @@ builder.queryFields((t) => ({
     },
     resolve: async (_root, args, { rt }) => {
       const collectionId = decodeId('Collection', args.collectionId);
-      await getCollection(rt, collectionId);
-      return listRecords(rt, { ...args, collectionId, filter: args.filter as Record<string, unknown> | null });
+      const page = await listRecords(rt, { ...args, collectionId, filter: args.filter as Record<string, unknown> | null });
+      // A record proves its collection exists (foreign key): only an empty page costs a lookup.
+      if (page.rows.length === 0 && !page.hasNextPage) await getCollection(rt, collectionId);
+      return page;
     },
   }),
   record: t.field({
@@ -80,8 +82,9 @@ builder.queryFields((t) => ({
     args: { collectionId: t.arg.id({ required: true }), externalId: t.arg.string({ required: true }) },
     resolve: async (_root, { collectionId, externalId }, { rt }) => {
       const id = decodeId('Collection', collectionId);
-      await getCollection(rt, id);
-      return findRecord(rt, id, externalId);
+      const record = await findRecord(rt, id, externalId);
+      if (!record) await getCollection(rt, id);
+      return record;
     },
   }),
 }));
