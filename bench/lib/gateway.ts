@@ -1,10 +1,9 @@
 /**
- * The gateway as users run it (`node --import tsx src/main.ts`, as npm start
- * does) in a child process on a given database, plus what the benchmarks ask
+ * The gateway as users run it (the build npm start runs: dist/main.mjs) in a child process on a given database, plus what the benchmarks ask
  * of it: GraphQL calls, its peak RSS (the kernel's high-water mark, so no
  * spike between samples is missed), and a clean stop.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { createServer } from 'node:net';
@@ -33,12 +32,22 @@ async function freePort(): Promise<number> {
   });
 }
 
+let built = false;
+
+/** npm start's own build step, once per benchmark process. */
+function build(): void {
+  if (built) return;
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+  built = true;
+}
+
 export async function startGatewayProcess(databaseUrl: string, env: Record<string, string> = {}): Promise<GatewayProcess> {
+  build();
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-bench-'));
   // BENCH_CPU_PROF=<dir>: the gateway writes a V8 CPU profile there on exit.
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child: ChildProcess = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/main.ts'], {
+  const child: ChildProcess = spawn(process.execPath, [...profile, '--enable-source-maps', 'dist/main.mjs'], {
     cwd: root,
     env: {
       ...process.env,

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
@@ -7,7 +9,16 @@ import pg from 'pg';
 import type { DatabaseConfig } from '../config';
 import type { Database } from './client';
 
-const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
+/** drizzle/ at the project's root: two levels up from src/db, one from the built dist/. */
+const migrationsFolder = findUp('drizzle/meta/_journal.json', fileURLToPath(import.meta.url)).replace(/[\\/]meta[\\/]_journal\.json$/, '');
+
+function findUp(relative: string, from: string): string {
+  for (let dir = path.dirname(from); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, relative);
+    if (fs.existsSync(candidate)) return candidate;
+    if (path.dirname(dir) === dir) throw new Error(`migrations not found: no ${relative} above ${from}`);
+  }
+}
 
 /** Any constant works; it only has to be the same for every instance. */
 const MIGRATION_LOCK = 7_314_220_001;
