@@ -16,7 +16,7 @@ import { buildPageBatch } from './page-batch';
 import { MAX_ATTEMPTS, releaseRun, saveSinceValue } from './queue';
 import { runStats, type RunRow } from './runs';
 import { CursorTracker, sinceValue } from './watermark';
-import { createPageWriter } from './page-writer';
+import { createPageWriter, type PageEnd, type PreparedPage } from './page-writer';
 import { LeaseLostError } from './write-page';
 
 /** Why a run's work was interrupted from outside: the worker is stopping, another instance took the run, or a cancel was asked for. */
@@ -118,10 +118,13 @@ async function drive(rt: Runtime, run: RunRow, ctl: RunControl, progress: Progre
     ctl.signal.addEventListener('abort', onAbort, { once: true });
     const pages = fetchPages(source, collection, { from: run.checkpoint as Page['next'], extraQuery, counters, signal: local.signal });
     const writer = createPageWriter(rt, { runId: run.id, collectionId: run.collectionId, full, stats: progress.stats }, timings);
+    // Three pages in flight, each at its own stage: the next one being
+    // fetched, this one being mapped and read (which of its records changed),
+    // the one before being written in its transaction.
     let pending = prefetch(pages);
-    // The write of the page before, still in its transaction while this page is mapped and read.
+    let reading: Promise<{ prepared: PreparedPage; end: PageEnd }> | null = null;
     let writing: Promise<{ cancelRequested: boolean }> | null = null;
-    /** Waits for that write; the ending when the run must stop there. */
+    /** Waits for the write in flight; 'cancel' when the run must stop there. */
     const settle = async (): Promise<'cancel' | null> => {
       if (!writing) return null;
       const written = await writing;
@@ -131,13 +134,30 @@ async function drive(rt: Runtime, run: RunRow, ctl: RunControl, progress: Progre
       if (why === 'stop' || why === 'lease-lost') throw new Error(`interrupted: ${why}`);
       return written.cancelRequested || why === 'cancel' ? 'cancel' : null;
     };
+    /** Hands the page that was read to the writer, once the write before it is done. */
+    const advance = async (): Promise<'cancel' | null> => {
+      if (!reading) return null;
+      const { prepared, end } = await reading;
+      reading = null;
+      if ((await settle()) === 'cancel') return 'cancel';
+      writing = writer.add(prepared, end);
+      writing.catch(() => {});
+      return null;
+    };
     try {
       for (;;) {
         const waited = performance.now();
-        const next = await pending;
+        let next: IteratorResult<Page, void>;
+        try {
+          next = await pending;
+        } catch (err) {
+          // The pages already fetched are still written: a failed run reports them, a resumed one skips them.
+          await advance().then(settle).catch(() => {});
+          throw err;
+        }
         timings.waitMs += performance.now() - waited;
         if (next.done) {
-          if ((await settle()) === 'cancel') return abandonRun(rt, run.id, { status: 'CANCELLED' }, progress.stats);
+          if ((await advance()) === 'cancel' || (await settle()) === 'cancel') return abandonRun(rt, run.id, { status: 'CANCELLED' }, progress.stats);
           await writer.finish({ maxCursor: cursor?.value ?? null, counters });
           break;
         }
@@ -146,13 +166,13 @@ async function drive(rt: Runtime, run: RunRow, ctl: RunControl, progress: Progre
         const mapped = performance.now();
         const batch = buildPageBatch(page.items, map, collection.idPath, cursor);
         timings.mapMs += performance.now() - mapped;
-        const maxCursor = cursor?.value ?? null;
-        // Read before the write of the page before commits: safe, since the
-        // upsert checks hashes again; a record on both pages then counts once.
-        const changed = await writer.prepare(batch);
-        if ((await settle()) === 'cancel') return abandonRun(rt, run.id, { status: 'CANCELLED' }, progress.stats);
-        writing = writer.add(changed, { fetched: page.items.length, checkpoint: page.next, maxCursor, counters });
-        writing.catch(() => {});
+        const end: PageEnd = { fetched: page.items.length, checkpoint: page.next, maxCursor: cursor?.value ?? null, counters };
+        // Read before the pages before it commit: safe, since the upsert
+        // checks hashes again; a record on two pages then counts once.
+        const read = writer.prepare(batch).then((prepared) => ({ prepared, end }));
+        read.catch(() => {});
+        if ((await advance()) === 'cancel') return abandonRun(rt, run.id, { status: 'CANCELLED' }, progress.stats);
+        reading = read;
       }
       progress.stats = writer.stats;
     } finally {
@@ -160,6 +180,7 @@ async function drive(rt: Runtime, run: RunRow, ctl: RunControl, progress: Progre
       local.abort();
       ctl.signal.removeEventListener('abort', onAbort);
       // A write may be in flight too: its page counts in the stats a failed or cancelled run reports.
+      await (reading as Promise<unknown> | null)?.catch(() => {});
       await (writing as Promise<unknown> | null)?.then(() => (progress.stats = writer.stats), () => {});
       await pending.catch(() => {});
       await pages.return(undefined).catch(() => {});

@@ -44,7 +44,7 @@ export interface PreparedPage {
   records: PageBatch['records'];
 }
 
-interface PageEnd {
+export interface PageEnd {
   fetched: number;
   checkpoint: unknown;
   maxCursor: string | null;
