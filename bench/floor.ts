@@ -23,7 +23,7 @@ export interface FloorResult {
   pages: number;
 }
 
-type Customer = { id: string; name: string; email: string; balance: number; delinquent: boolean; updated: string };
+type Customer = { id: string; name: string; email: string; balance: number; updated: string; metadata: Record<string, unknown> };
 
 async function page(baseUrl: string, offset: number, limit: number): Promise<Customer[]> {
   const res = await request(`${baseUrl}/items?offset=${offset}&limit=${limit}`);
@@ -70,7 +70,7 @@ export async function insertFloor(baseUrl: string, databaseUrl: string, count: n
       for (let i = 0; i < data.length; i++) {
         const r = data[i]!;
         ids[i] = r.id;
-        docs[i] = JSON.stringify({ name: r.name, email: r.email, balance: r.balance, delinquent: r.delinquent, updated: r.updated });
+        docs[i] = JSON.stringify({ name: r.name, email: r.email, balance: r.balance, updated: r.updated, metadata: r.metadata });
       }
       await client.query('BEGIN');
       await client.query(

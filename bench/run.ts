@@ -15,8 +15,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { benchEvents, type EventsBenchResult } from './events';
 import { fetchFloor, insertFloor } from './floor';
-import { startGatewayProcess } from './lib/gateway';
+import { benchQueries, type QueryBenchResult } from './query';
+import { startGatewayProcess, TOKEN } from './lib/gateway';
 import { createDatabase } from './lib/postgres';
 import { createCustomers, timedRun, type RunResult } from './lib/sync';
 import { startUpstream } from './lib/upstream';
@@ -29,6 +32,8 @@ const { values: args } = parseArgs({
     'skip-10x': { type: 'boolean', default: false },
     'skip-queries': { type: 'boolean', default: false },
     'skip-events': { type: 'boolean', default: false },
+    subscribers: { type: 'string', default: '1000' },
+    'query-seconds': { type: 'string', default: '10' },
     out: { type: 'string', default: path.join(import.meta.dirname, 'results.json') },
   },
 });
@@ -62,6 +67,14 @@ async function importPhase<T>(count: number, more?: (ctx: { gw: Awaited<ReturnTy
   }
 }
 
+/** Fresh tables: the planner's statistics as autovacuum would leave them, before queries are timed. */
+async function vacuumAnalyze(databaseUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  await client.query('VACUUM ANALYZE records');
+  await client.end();
+}
+
 console.error(`bench: N=${N}, pages of ${PAGE_SIZE}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), node ${process.version}`);
 
 // 1-3, 4 at N
@@ -84,9 +97,22 @@ const atN = await importPhase(N, async ({ gw, collectionId, upstream }) => {
 });
 
 let at10N: ImportPhase | null = null;
+let queries: QueryBenchResult[] | null = null;
 if (!args['skip-10x']) {
-  console.error(`gateway: full import of ${10 * N} ...`);
-  at10N = await importPhase(10 * N);
+  console.error(`gateway: full import of ${10 * N}, then queries over it ...`);
+  const phase = await importPhase(10 * N, async ({ gw, collectionId, databaseUrl }) => {
+    if (args['skip-queries']) return null;
+    await vacuumAnalyze(databaseUrl);
+    return benchQueries({ gatewayUrl: gw.url, token: TOKEN, databaseUrl, collectionId, durationSec: Number(args['query-seconds']), connections: 10 });
+  });
+  at10N = phase;
+  queries = phase.extra ?? null;
+}
+
+let events: EventsBenchResult | null = null;
+if (!args['skip-events']) {
+  console.error(`events: ${args.subscribers} graphql-ws subscribers ...`);
+  events = await benchEvents({ subscribers: Number(args.subscribers), seconds: 10, eventsPerSecond: 10, burst: 500 });
 }
 
 const floorSeconds = fetch.seconds + insertSeconds;
@@ -104,6 +130,8 @@ const results = {
   incremental: { changed: atN.extra!.changed, seconds: atN.extra!.incremental.seconds, stats: atN.extra!.incremental.stats },
   peakRss: { atNMB: atN.extra!.peakRssMB, at10NMB: at10N?.peakRssMB ?? null, growth: at10N ? at10N.peakRssMB / atN.extra!.peakRssMB - 1 : null },
   import10N: at10N ? { records: at10N.records, seconds: at10N.full.seconds, recordsPerSecond: rate(at10N.records, at10N.full.seconds) } : null,
+  queries,
+  events,
 };
 fs.writeFileSync(args.out, JSON.stringify(results, null, 2) + '\n');
 
@@ -115,4 +143,10 @@ row('no-op re-sync', s(results.noopResync.seconds), `bare fetch ${s(fetch.second
 row(`incremental, ${results.incremental.changed} changed`, s(results.incremental.seconds), '', `fetched ${results.incremental.stats.fetched}, updated ${results.incremental.stats.updated}`);
 row('peak RSS', `${results.peakRss.atNMB.toFixed(0)} MB at N` + (at10N ? `, ${at10N.peakRssMB.toFixed(0)} MB at 10×N` : ''), '', results.peakRss.growth === null ? '' : `+${(results.peakRss.growth * 100).toFixed(0)}% (goal ≤ 300 MB, ≤ +10%)`);
 if (at10N) row(`full import, ${at10N.records.toLocaleString('en')} records`, `${s(at10N.full.seconds)} (${results.import10N!.recordsPerSecond.toLocaleString('en')}/s)`, '', '');
+for (const q of queries ?? []) {
+  row(`${q.name} over ${(10 * N).toLocaleString('en')}`, `p50 ${q.gateway.p50.toFixed(2)} ms, p99 ${q.gateway.p99.toFixed(2)} ms (${Math.round(q.gateway.rps)}/s)`, `bare SQL p50 ${q.bareSql.p50.toFixed(2)} ms, p99 ${q.bareSql.p99.toFixed(2)} ms (${Math.round(q.bareSql.qps)}/s)`, `p99 ${q.ratioP99.toFixed(1)}× (goal ≤ 2×)`);
+}
+if (events) {
+  row(`event delivery, ${events.subscribers} subscribers`, `p50 ${events.latency.p50.toFixed(1)} ms, p99 ${events.latency.p99.toFixed(1)} ms`, '', `${Math.round(events.burstPhase.deliveriesPerSecond).toLocaleString('en')} deliveries/s in a burst (goal p99 ≤ 100 ms)`);
+}
 console.error(`\nwritten: ${path.relative(process.cwd(), args.out)}`);

@@ -6,7 +6,7 @@ export interface RunResult {
   stats: { pages: number; requests: number; fetched: number; created: number; updated: number; unchanged: number; deleted: number; failed: number };
 }
 
-/** A source on `baseUrl` and a customers collection: offset paging, 5 mapped fields, incremental on `updated`. */
+/** A source on `baseUrl` and a customers collection: offset paging, 5 mapped fields (text, number, datetime, JSON), incremental on `updated`. */
 export async function createCustomers(gw: GatewayProcess, baseUrl: string, pageSize: number): Promise<string> {
   const source = (await gw.gql(`mutation($i: SourceInput!) { createSource(input: $i) { id } }`, { i: { name: 'bench', baseUrl } })).createSource;
   const collection = (
@@ -28,8 +28,8 @@ export async function createCustomers(gw: GatewayProcess, baseUrl: string, pageS
       { name: 'name', path: '$.name', type: 'TEXT' },
       { name: 'email', path: '$.email', type: 'TEXT' },
       { name: 'balance', path: '$.balance', type: 'NUMBER' },
-      { name: 'delinquent', path: '$.delinquent', type: 'BOOLEAN' },
       { name: 'updated', path: '$.updated', type: 'DATETIME' },
+      { name: 'metadata', path: '$.metadata', type: 'JSON' },
     ],
   });
   return collection.id;
