@@ -19,7 +19,8 @@ export const builder = new SchemaBuilder<{
   DefaultFieldNullability: false;
   Scalars: {
     JSON: { Input: unknown; Output: unknown };
-    DateTime: { Input: Date; Output: Date };
+    /** Output: a Date, or a timestamp as PostgreSQL writes it (raw SQL rows), see scalars.ts. */
+    DateTime: { Input: Date; Output: Date | string };
     ID: { Input: string; Output: string };
   };
 }>({

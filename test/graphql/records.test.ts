@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'drizzle-orm';
 import { decodeId } from '../../src/catalog/ids';
+import { serializeDateTime } from '../../src/graphql/scalars';
 import { DRIVERS, type TestDatabase } from '../helpers/db';
 import { startGateway, type TestGateway } from '../helpers/gateway';
 
@@ -28,6 +29,14 @@ interface Node {
 interface Page {
   records: { edges: Array<{ cursor: string; node: Node }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
 }
+
+test('DateTime: PostgreSQL text in UTC rewritten, any other offset or a Date through Date', () => {
+  assert.equal(serializeDateTime('2024-05-05 10:11:12.987654+00'), '2024-05-05T10:11:12.987Z');
+  assert.equal(serializeDateTime('2024-05-05 10:11:12+00'), '2024-05-05T10:11:12.000Z');
+  assert.equal(serializeDateTime('2024-05-05 10:11:12.1+00'), '2024-05-05T10:11:12.100Z');
+  assert.equal(serializeDateTime('2024-05-05 12:11:12.25+02'), '2024-05-05T10:11:12.250Z');
+  assert.equal(serializeDateTime(new Date(Date.UTC(2024, 4, 5, 10, 11, 12, 7))), '2024-05-05T10:11:12.007Z');
+});
 
 for (const driver of DRIVERS) {
   describe(`records query on ${driver.name}`, () => {
@@ -133,6 +142,14 @@ for (const driver of DRIVERS) {
       const others = await gw.ok(`query($c: ID!) { records(collectionId: $c, first: 1000) { edges { node { externalId collection { id } } } totalCount } }`, { c: otherId });
       assert.equal(others.records.totalCount, 45);
       assert.ok(others.records.edges.every((e: { node: { externalId: string; collection: { id: string } } }) => e.node.externalId.startsWith('o') && e.node.collection.id === otherId));
+    });
+
+    test('timestamps: ISO 8601 in UTC, microseconds cut to milliseconds', async () => {
+      await gw.rt.db.execute(sql`UPDATE records SET updated_at = '2024-05-05 10:11:12.987654+00', created_at = '2024-05-05 10:11:12.5+00' WHERE external_id = 'c5'`);
+      const { record } = await gw.ok(`query($c: ID!) { record(collectionId: $c, externalId: "c5") { createdAt updatedAt deletedAt } }`, { c: collectionId });
+      assert.deepEqual(record, { createdAt: '2024-05-05T10:11:12.500Z', updatedAt: '2024-05-05T10:11:12.987Z', deletedAt: null });
+      const deleted = await gw.ok(`query($c: ID!) { record(collectionId: $c, externalId: "c10") { deletedAt } }`, { c: collectionId });
+      assert.equal(deleted.record.deletedAt, '2024-03-01T00:00:00.000Z');
     });
 
     test('record(collectionId, externalId) and node(id) find one record; a miss is null', async () => {

@@ -16,13 +16,13 @@ builder.node(RecordRef, {
       resolve: (r) => r.data,
     }),
     version: t.exposeInt('version', { description: 'Increases by one on every stored change.' }),
-    createdAt: t.field({ type: 'DateTime', resolve: (r) => new Date(r.createdAt) }),
-    updatedAt: t.field({ type: 'DateTime', resolve: (r) => new Date(r.updatedAt) }),
+    createdAt: t.field({ type: 'DateTime', resolve: (r) => r.createdAt }),
+    updatedAt: t.field({ type: 'DateTime', resolve: (r) => r.updatedAt }),
     deletedAt: t.field({
       type: 'DateTime',
       nullable: true,
       description: 'Set when the record vanished from the source; it stays queryable with includeDeleted.',
-      resolve: (r) => (r.deletedAt === null ? null : new Date(r.deletedAt)),
+      resolve: (r) => r.deletedAt,
     }),
   }),
 });
