@@ -1,0 +1,1 @@
+CREATE INDEX "records_collection_id" ON "records" USING btree ("collection_id","id","deleted_at");
