@@ -19,8 +19,9 @@
  * (`src/main.ts`, as an operator starts it), a source and collection made
  * through GraphQL, `records` rows written straight with SQL (generate_series,
  * data shaped like bench/api-server.ts's customers after bench/import.ts's
- * mapping, 0.5% soft-deleted), VACUUM ANALYZE; then the two queries, a table,
- * and the database is dropped.
+ * mapping, 0.5% soft-deleted; 100,000 of another collection first, so the
+ * benchmarked ones do not start at the table's first id), VACUUM ANALYZE;
+ * then the two queries, a table, and the database is dropped.
  * BENCH_CPU_PROF=<dir> writes the gateway's V8 CPU profile there on exit;
  * BENCH_EXPLAIN=1 prints each statement's plan.
  */
@@ -189,6 +190,7 @@ export function formatResults(results: QueryBenchResult[]): string {
 
 const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const TOKEN = 'bench-admin-token-0123456789abcdef';
+const OTHER_RECORDS = 100_000;
 const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
 
 async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
@@ -241,7 +243,6 @@ async function fillRecords(databaseUrl: string, collectionUuid: string, count: n
         [collectionUuid, from, Math.min(count, from + chunk - 1)],
       );
     }
-    await client.query('VACUUM ANALYZE records');
   } finally {
     await client.end();
   }
@@ -291,16 +292,23 @@ async function main() {
     };
     // Never synced: the records are written below, straight into the table.
     const source = (await gql(`mutation($i: SourceInput!) { createSource(input: $i) { id } }`, { i: { name: 'bench', baseUrl: 'http://127.0.0.1:9' } })).createSource;
-    const collection = (await gql(`mutation($i: CollectionInput!) { createCollection(input: $i) { id } }`, { i: { sourceId: source.id, name: 'customers', path: '/items' } }))
-      .createCollection;
+    const create = async (name: string) =>
+      (await gql(`mutation($i: CollectionInput!) { createCollection(input: $i) { id } }`, { i: { sourceId: source.id, name, path: `/${name}` } })).createCollection.id as string;
+    const earlier = await create('leads');
+    const collectionId = await create('customers');
 
     const t0 = performance.now();
-    await fillRecords(databaseUrl, decodeId('Collection', collection.id), count);
+    // Another collection synced before this one, so the benchmarked records do not start at the table's first id.
+    await fillRecords(databaseUrl, decodeId('Collection', earlier), OTHER_RECORDS);
+    await fillRecords(databaseUrl, decodeId('Collection', collectionId), count);
+    const vacuum = new pg.Client({ connectionString: databaseUrl });
+    await vacuum.connect();
+    await vacuum.query('VACUUM ANALYZE records').finally(() => vacuum.end());
     const fillSec = (performance.now() - t0) / 1000;
 
-    const results = await benchQueries({ gatewayUrl, token: TOKEN, databaseUrl, collectionId: collection.id, durationSec, connections });
+    const results = await benchQueries({ gatewayUrl, token: TOKEN, databaseUrl, collectionId, durationSec, connections });
     console.log(
-      `\nbench/query: ${count.toLocaleString('en')} records in one collection (written in ${fillSec.toFixed(1)} s incl. VACUUM ANALYZE), ` +
+      `\nbench/query: ${count.toLocaleString('en')} records in one collection, after ${OTHER_RECORDS.toLocaleString('en')} of another (written in ${fillSec.toFixed(1)} s incl. VACUUM ANALYZE), ` +
         `${connections} connections, ${durationSec} s each, ms; PostgreSQL, node ${process.version}, ${os.cpus().length} CPUs\n`,
     );
     console.log(formatResults(results));
