@@ -273,6 +273,8 @@ async function main() {
       TRIBUTARY_SECRET_KEY: randomBytes(32).toString('hex'),
       TRIBUTARY_DATA_DIR: dataDir,
       TRIBUTARY_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+      // What npm start sets (see README, Configuration).
+      NODE_ENV: process.env.NODE_ENV ?? 'production',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -58,6 +58,8 @@ export async function startGatewayProcess(databaseUrl: string, env: Record<strin
       TRIBUTARY_SECRET_KEY: randomBytes(32).toString('hex'),
       TRIBUTARY_DATA_DIR: dataDir,
       TRIBUTARY_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+      // What npm start sets.
+      NODE_ENV: process.env.NODE_ENV ?? 'production',
       ...env,
     },
     // BENCH_LOG_LEVEL=info shows each run's log line, with where its time went.
