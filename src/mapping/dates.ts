@@ -28,6 +28,8 @@ export function parseDate(value: unknown, format: DateFormat = 'ISO8601'): numbe
   // ISO8601 and RFC2822 both take either string form: the format names what
   // the API documents, and APIs are loose about it.
   if (typeof value !== 'string') return null;
+  // The form toISOString writes is the one ECMAScript pins down exactly: Date.parse reads it right.
+  if (isCanonicalUtc(value)) return Date.parse(value);
   const s = value.trim();
   return parseIso(s) ?? parseRfc2822(s);
 }

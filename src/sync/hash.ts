@@ -34,6 +34,11 @@ function inOrder(value: unknown, depth: number): boolean {
   return true;
 }
 
+/** A value inside an object or array: natively when that subtree is in order already, so one unsorted object costs only itself. */
+function part(value: unknown): string | undefined {
+  return value !== null && typeof value === 'object' && inOrder(value, 0) ? JSON.stringify(value) : write(value);
+}
+
 function write(value: unknown): string | undefined {
   if (value === null) return 'null';
   switch (typeof value) {
@@ -50,7 +55,7 @@ function write(value: unknown): string | undefined {
       if (typeof withJson.toJSON === 'function') return write(withJson.toJSON());
       if (Array.isArray(value)) {
         let out = '[';
-        for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + (write(value[i]) ?? 'null');
+        for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + (part(value[i]) ?? 'null');
         return out + ']';
       }
       const obj = value as Record<string, unknown>;
@@ -58,7 +63,7 @@ function write(value: unknown): string | undefined {
       let out = '{';
       let first = true;
       for (const key of keys) {
-        const v = write(obj[key]);
+        const v = part(obj[key]);
         if (v === undefined) continue;
         out += (first ? '' : ',') + quoted(key) + ':' + v;
         first = false;
