@@ -13,6 +13,8 @@ describe('content hash', () => {
     assert.equal(canonicalJson({ 2: 'b', 10: 'a', x: { b: 1, a: 2 } }), '{"10":"a","2":"b","x":{"a":2,"b":1}}');
     assert.equal(canonicalJson([{ b: 1, a: 1 }, 'x']), '[{"a":1,"b":1},"x"]');
     assert.equal(canonicalJson({ n: 10n }), '{"n":10}');
+    assert.equal(canonicalJson(JSON.parse('{"b":1,"__proto__":{"y":1,"x":2}}')), '{"__proto__":{"x":2,"y":1},"b":1}');
+    assert.equal(canonicalJson({ b: undefined, a: [undefined, () => 1], c: { toJSON: () => ({ z: 1, y: 2 }) } }), '{"a":[null,null],"c":{"y":2,"z":1}}');
   });
 
   test('the same record with its keys in another order hashes the same; any change does not', () => {
