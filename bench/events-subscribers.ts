@@ -17,9 +17,11 @@ type Message =
   | { report: true };
 
 const now = () => performance.timeOrigin + performance.now();
+// The parent may disconnect between the check and the write: an error then goes to the callback, not the process.
 const send = (m: unknown) => {
-  if (process.connected) process.send!(m);
+  if (process.connected) process.send!(m, undefined, {}, () => {});
 };
+process.on('disconnect', () => process.exit(0));
 
 let subscribers = 0;
 /** Per event id, the receive time at each subscriber. */
