@@ -18,7 +18,7 @@
  *
  * Run alone it makes its own world: a fresh PostgreSQL database
  * (BENCH_POSTGRES_URL or the local server), the gateway as a child process
- * (`src/main.ts`, as an operator starts it), a source and collection made
+ * (the build npm start runs), a source and collection made
  * through GraphQL, `records` rows written straight with SQL (generate_series,
  * data shaped like bench/api-server.ts's customers after bench/import.ts's
  * mapping, 0.5% soft-deleted; 100,000 of another collection first, so the
@@ -27,11 +27,7 @@
  * BENCH_CPU_PROF=<dir> writes the gateway's V8 CPU profile there on exit;
  * BENCH_EXPLAIN=1 prints each statement's plan.
  */
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -39,6 +35,8 @@ import * as hdr from 'hdr-histogram-js';
 import pg from 'pg';
 import { decodeId } from '../src/catalog/ids';
 import { recordsPageStatement } from '../src/records/query';
+import { startGatewayProcess, TOKEN } from './lib/gateway';
+import { createDatabase } from './lib/postgres';
 
 export interface QueryBenchResult {
   name: string;
@@ -190,29 +188,7 @@ export function formatResults(results: QueryBenchResult[]): string {
 
 // ------------------------------------------------------------------ alone
 
-const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const TOKEN = 'bench-admin-token-0123456789abcdef';
 const OTHER_RECORDS = 100_000;
-const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
-
-async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * `count` customers, shaped like bench/api-server.ts's after bench/import.ts's
@@ -254,46 +230,12 @@ async function main() {
   const count = Number(process.argv[2] ?? 1_000_000);
   const durationSec = Number(process.argv[3] ?? 10);
   const connections = Number(process.argv[4] ?? 10);
-  const root = path.resolve(import.meta.dirname, '..');
-
-  const dbName = `tributary_bench_${randomBytes(4).toString('hex')}`;
-  await withAdmin((c) => c.query(`CREATE DATABASE ${dbName}`));
-  const dbUrl = new URL(ADMIN_URL);
-  dbUrl.pathname = `/${dbName}`;
-  const databaseUrl = dbUrl.toString();
-  const port = await freePort();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-bench-'));
-  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const gateway = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      TRIBUTARY_ADMIN_TOKEN: TOKEN,
-      TRIBUTARY_SECRET_KEY: randomBytes(32).toString('hex'),
-      TRIBUTARY_DATA_DIR: dataDir,
-      TRIBUTARY_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
-      // What npm start sets (see README, Configuration).
-      NODE_ENV: process.env.NODE_ENV ?? 'production',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const exited = new Promise((r) => gateway.once('exit', r));
+  const db = await createDatabase();
+  const databaseUrl = db.url;
+  const gateway = await startGatewayProcess(databaseUrl);
+  const gatewayUrl = gateway.url;
+  const gql = (query: string, variables: Record<string, unknown>) => gateway.gql(query, variables);
   try {
-    for (let i = 0; ; i++) {
-      if (await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false)) break;
-      if (i > 300) throw new Error('gateway not ready after 30 s');
-      await sleep(100);
-    }
-    const gatewayUrl = `http://127.0.0.1:${port}/graphql`;
-    const gql = async (query: string, variables: Record<string, unknown>) => {
-      const res = await fetch(gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ query, variables }) });
-      const body = (await res.json()) as { data?: any; errors?: unknown };
-      if (body.errors) throw new Error(JSON.stringify(body.errors));
-      return body.data;
-    };
     // Never synced: the records are written below, straight into the table.
     const source = (await gql(`mutation($i: SourceInput!) { createSource(input: $i) { id } }`, { i: { name: 'bench', baseUrl: 'http://127.0.0.1:9' } })).createSource;
     const create = async (name: string) =>
@@ -317,10 +259,8 @@ async function main() {
     );
     console.log(formatResults(results));
   } finally {
-    gateway.kill('SIGTERM');
-    await exited;
-    fs.rmSync(dataDir, { recursive: true, force: true });
-    await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`));
+    await gateway.stop();
+    await db.drop();
   }
 }
 
