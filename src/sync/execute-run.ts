@@ -164,7 +164,7 @@ async function drive(rt: Runtime, run: RunRow, ctl: RunControl, progress: Progre
         pending = prefetch(pages);
         const page = next.value;
         const mapped = performance.now();
-        const batch = buildPageBatch(page.items, map, collection.idPath, cursor);
+        const batch = await buildPageBatch(page.items, map, collection.idPath, cursor);
         timings.mapMs += performance.now() - mapped;
         const end: PageEnd = { fetched: page.items.length, checkpoint: page.next, maxCursor: cursor?.value ?? null, counters };
         // Read before the pages before it commit: safe, since the upsert

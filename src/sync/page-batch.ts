@@ -26,10 +26,18 @@ export interface BatchRecord {
 
 type Entry = { ok: true; hash: string; json: string } | { ok: false; message: string };
 
-export function buildPageBatch(items: RawItem[], map: CompiledMapping, idPath: string, cursor: CursorTracker | null): PageBatch {
+const SLICE = 200;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export async function buildPageBatch(items: RawItem[], map: CompiledMapping, idPath: string, cursor: CursorTracker | null): Promise<PageBatch> {
   const byId = new Map<string, Entry>();
   const errors: PageBatch['errors'] = [];
-  for (const { externalId, raw } of items) {
+  for (let i = 0; i < items.length; i++) {
+    // Mapping a page takes ~10 ms of CPU; in one turn it would keep the
+    // event loop from reading the next page off its socket, and the upstream
+    // then stalls on a full buffer: let the loop in every SLICE records.
+    if (i > 0 && i % SLICE === 0) await yieldToEventLoop();
+    const { externalId, raw } = items[i]!;
     cursor?.see(raw);
     if (externalId === null) {
       errors.push({ externalId: null, message: `record has no external id at ${idPath} (a non-empty string or a number is needed)` });
