@@ -7,7 +7,9 @@ import { sql } from 'drizzle-orm';
 import { decodeId } from '../../src/catalog/ids';
 import { rows } from '../../src/db/client';
 import { sendJson, startApiServer, type ApiServer } from '../helpers/api-server';
-import type { TestGateway } from '../helpers/gateway';
+import { after, before } from 'node:test';
+import type { DRIVERS, TestDatabase } from '../helpers/db';
+import { startGateway, type TestGateway } from '../helpers/gateway';
 
 export interface Item {
   id: string;
@@ -161,4 +163,36 @@ export async function eventsOf(gw: TestGateway, collectionDbId: string, afterId 
 export async function maxEventId(gw: TestGateway): Promise<number> {
   const [row] = await rows<{ id: string }>(gw.rt.db, sql`SELECT coalesce(max(id), 0)::text AS id FROM record_events`);
   return Number(row!.id);
+}
+
+export interface SyncWorld {
+  db: TestDatabase;
+  gw: TestGateway;
+  api: FakeApi;
+}
+
+/**
+ * For one describe block: a fresh database on `driver`, a gateway on it and a
+ * fake API serving `items` items, made before its tests and torn down after.
+ * `onReady` hands them over (tests keep them in their own variables).
+ */
+export function useSyncWorld(
+  driver: (typeof DRIVERS)[number],
+  items: number,
+  onReady: (world: SyncWorld) => void,
+  gatewayOptions?: Parameters<typeof startGateway>[1],
+): void {
+  let world: Partial<SyncWorld> = {};
+  before(async () => {
+    const db = await driver.create();
+    world = { db };
+    world.gw = await startGateway(db.config, gatewayOptions);
+    world.api = await startFakeApi(makeItems(items));
+    onReady(world as SyncWorld);
+  });
+  after(async () => {
+    await world.gw?.stop();
+    await world.api?.close();
+    await world.db?.drop();
+  });
 }

@@ -1,34 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { DRIVERS, type TestDatabase } from '../helpers/db';
-import { startGateway, type TestGateway } from '../helpers/gateway';
-import {
-  createItemsCollection,
-  eventsOf,
-  makeItems,
-  maxEventId,
-  recordStates,
-  syncToEnd,
-  hoursLater,
-  startFakeApi,
-  type FakeApi,
-} from './fixtures';
+import { describe, test } from 'node:test';
+import { DRIVERS } from '../helpers/db';
+import type { TestGateway } from '../helpers/gateway';
+import { createItemsCollection, eventsOf, type FakeApi, hoursLater, makeItems, maxEventId, recordStates, startFakeApi, syncToEnd, useSyncWorld } from './fixtures';
 
 for (const driver of DRIVERS) {
   describe(`full import on ${driver.name}`, () => {
-    let db: TestDatabase;
     let gw: TestGateway;
     let api: FakeApi;
-    before(async () => {
-      db = await driver.create();
-      gw = await startGateway(db.config);
-      api = await startFakeApi(makeItems(250));
-    });
-    after(async () => {
-      await gw?.stop();
-      await api?.close();
-      await db?.drop();
-    });
+    useSyncWorld(driver, 250, (w) => ({ gw, api } = w));
 
     test('first run creates every record, one event each; changes are counted exactly; a rerun writes nothing', async () => {
       const c = await createItemsCollection(gw, api);

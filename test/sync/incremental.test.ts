@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { sql } from 'drizzle-orm';
 import { rows } from '../../src/db/client';
-import { DRIVERS, type TestDatabase } from '../helpers/db';
-import { startGateway, type TestGateway } from '../helpers/gateway';
-import { createItemsCollection, eventsOf, hoursLater, makeItems, maxEventId, recordStates, syncToEnd, startFakeApi, type FakeApi } from './fixtures';
+import { DRIVERS } from '../helpers/db';
+import type { TestGateway } from '../helpers/gateway';
+import { createItemsCollection, eventsOf, type FakeApi, hoursLater, makeItems, maxEventId, recordStates, startFakeApi, syncToEnd, useSyncWorld } from './fixtures';
 
 async function watermark(gw: TestGateway, collectionDbId: string) {
   const [row] = await rows<{ watermark: string | null }>(gw.rt.db, sql`SELECT watermark FROM collections WHERE id = ${collectionDbId}`);
@@ -13,19 +13,9 @@ async function watermark(gw: TestGateway, collectionDbId: string) {
 
 for (const driver of DRIVERS) {
   describe(`incremental import on ${driver.name}`, () => {
-    let db: TestDatabase;
     let gw: TestGateway;
     let api: FakeApi;
-    before(async () => {
-      db = await driver.create();
-      gw = await startGateway(db.config);
-      api = await startFakeApi(makeItems(120));
-    });
-    after(async () => {
-      await gw?.stop();
-      await api?.close();
-      await db?.drop();
-    });
+    useSyncWorld(driver, 120, (w) => ({ gw, api } = w));
 
     test('reads everything without a watermark, then only what changed since it (with the lookback), never deleting', async () => {
       const c = await createItemsCollection(gw, api, { incremental: true, pageSize: 50 });

@@ -1,29 +1,19 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { sql } from 'drizzle-orm';
 import { decodeId } from '../../src/catalog/ids';
 import { rows } from '../../src/db/client';
-import { DRIVERS, type TestDatabase } from '../helpers/db';
-import { startGateway, type TestGateway } from '../helpers/gateway';
-import { createItemsCollection, makeItems, readRun, startRun, startFakeApi, waitForRun, type FakeApi } from './fixtures';
+import { DRIVERS } from '../helpers/db';
+import type { TestGateway } from '../helpers/gateway';
+import { createItemsCollection, type FakeApi, makeItems, readRun, startFakeApi, startRun, useSyncWorld, waitForRun } from './fixtures';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 for (const driver of DRIVERS) {
   describe(`leases and event order on ${driver.name}`, () => {
-    let db: TestDatabase;
     let gw: TestGateway;
     let api: FakeApi;
-    before(async () => {
-      db = await driver.create();
-      gw = await startGateway(db.config, { runLeaseMs: 1500, workerConcurrency: 3 });
-      api = await startFakeApi(makeItems(200));
-    });
-    after(async () => {
-      await gw?.stop();
-      await api?.close();
-      await db?.drop();
-    });
+    useSyncWorld(driver, 200, (w) => ({ gw, api } = w), { runLeaseMs: 1500, workerConcurrency: 3 });
 
     test('a worker that lost its lease writes nothing more; the run is taken over when the lease expires', async () => {
       const c = await createItemsCollection(gw, api, { pageSize: 20 });
