@@ -2,8 +2,8 @@
  * A fetched page becomes what its transaction writes, all in Node and with no
  * query: each raw record is mapped and hashed, duplicates within the page
  * collapse (the last one wins and counts once), records that cannot be
- * stored become record errors. Each record is serialized once; the page's
- * upsert and its events are built from those strings.
+ * stored become record errors. Each record is serialized once, to the
+ * canonical JSON its hash is taken of and which the upsert stores.
  */
 import type { RawItem } from '../connectors/index';
 import type { CompiledMapping } from '../mapping/index';
@@ -11,7 +11,7 @@ import { canonicalJson, contentHash } from './hash';
 import type { CursorTracker } from './watermark';
 
 export interface PageBatch {
-  /** One per distinct external id that maps, in page order, with `{"e": externalId, "h": hash, "d": data}` as JSON. */
+  /** One per distinct external id that maps, in page order. */
   records: BatchRecord[];
   /** Every external id of the page, stored or failed: a record that exists upstream is not deleted. */
   seenIds: string[];
@@ -21,10 +21,11 @@ export interface PageBatch {
 export interface BatchRecord {
   externalId: string;
   hash: string;
-  json: string;
+  /** The mapped record as canonical JSON (what the hash is of, and what is stored). */
+  data: string;
 }
 
-type Entry = { ok: true; hash: string; json: string } | { ok: false; message: string };
+type Entry = { ok: true; hash: string; data: string } | { ok: false; message: string };
 
 const SLICE = 200;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -52,7 +53,7 @@ export async function buildPageBatch(items: RawItem[], map: CompiledMapping, idP
       // jsonb cannot hold U+0000; one such record must not fail the whole page.
       entry = canonical.includes('\\u0000')
         ? { ok: false, message: 'record contains a NUL character (\\u0000), which PostgreSQL cannot store in jsonb' }
-        : { ok: true, hash, json: `{"e":${JSON.stringify(externalId)},"h":"${hash}","d":${canonical}}` };
+        : { ok: true, hash, data: canonical };
     }
     // Delete first so the Map's order is that of the last occurrence.
     byId.delete(externalId);
@@ -61,7 +62,7 @@ export async function buildPageBatch(items: RawItem[], map: CompiledMapping, idP
 
   const records: PageBatch['records'] = [];
   for (const [externalId, entry] of byId) {
-    if (entry.ok) records.push({ externalId, hash: entry.hash, json: entry.json });
+    if (entry.ok) records.push({ externalId, hash: entry.hash, data: entry.data });
     else errors.push({ externalId, message: entry.message });
   }
   return {
