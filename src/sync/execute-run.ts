@@ -1,9 +1,10 @@
 /**
  * Carries out one claimed run: pages from the connector engine, each mapped
- * and written in a transaction of its own (write-page.ts), then the ending
- * (finish.ts). The next page is fetched while the current one is written, so
- * the API and the database work at the same time; at most two pages are in
- * memory. A resumed run starts at its checkpoint with its saved stats.
+ * here and handed to the page writer (page-writer.ts), which reads what
+ * changed and writes it, then the ending (finish.ts). Fetching, mapping,
+ * reading and writing overlap, one page at each stage, so the API, this
+ * process and the database work at the same time; memory holds those few
+ * pages. A resumed run starts at its checkpoint with its saved stats.
  */
 import { findCollection, collectionConfig } from '../catalog/collections';
 import { findSource, sourceConfig } from '../catalog/sources';
@@ -16,7 +17,7 @@ import { buildPageBatch } from './page-batch';
 import { MAX_ATTEMPTS, releaseRun, saveSinceValue } from './queue';
 import { runStats, type RunRow } from './runs';
 import { CursorTracker, sinceValue } from './watermark';
-import { createPageWriter, type PageEnd, type PreparedPage } from './page-writer';
+import { createPageWriter } from './page-writer';
 import { LeaseLostError } from './write-page';
 
 /** Why a run's work was interrupted from outside: the worker is stopping, another instance took the run, or a cancel was asked for. */
@@ -117,33 +118,19 @@ async function drive(rt: Runtime, run: RunRow, ctl: RunControl, progress: Progre
     const onAbort = () => local.abort();
     ctl.signal.addEventListener('abort', onAbort, { once: true });
     const pages = fetchPages(source, collection, { from: run.checkpoint as Page['next'], extraQuery, counters, signal: local.signal });
-    const writer = createPageWriter(rt, { runId: run.id, collectionId: run.collectionId, full, stats: progress.stats }, timings);
-    // Three pages in flight, each at its own stage: the next one being
-    // fetched, this one being mapped and read (which of its records changed),
-    // the one before being written in its transaction.
+    const writer = createPageWriter(rt, {
+      runId: run.id,
+      collectionId: run.collectionId,
+      full,
+      stats: progress.stats,
+      interruption: () => ctl.interruption(),
+      timings,
+    });
+    const cancelled = () => abandonRun(rt, run.id, { status: 'CANCELLED' }, writer.stats);
+    // Pages in flight, each at its own stage: the next one being fetched,
+    // this one being mapped, and in the writer the one before being read
+    // (which of its records changed) and the one before that written.
     let pending = prefetch(pages);
-    let reading: Promise<{ prepared: PreparedPage; end: PageEnd }> | null = null;
-    let writing: Promise<{ cancelRequested: boolean }> | null = null;
-    /** Waits for the write in flight; 'cancel' when the run must stop there. */
-    const settle = async (): Promise<'cancel' | null> => {
-      if (!writing) return null;
-      const written = await writing;
-      writing = null;
-      progress.stats = writer.stats;
-      const why = ctl.interruption();
-      if (why === 'stop' || why === 'lease-lost') throw new Error(`interrupted: ${why}`);
-      return written.cancelRequested || why === 'cancel' ? 'cancel' : null;
-    };
-    /** Hands the page that was read to the writer, once the write before it is done. */
-    const advance = async (): Promise<'cancel' | null> => {
-      if (!reading) return null;
-      const { prepared, end } = await reading;
-      reading = null;
-      if ((await settle()) === 'cancel') return 'cancel';
-      writing = writer.add(prepared, end);
-      writing.catch(() => {});
-      return null;
-    };
     try {
       for (;;) {
         const waited = performance.now();
@@ -151,14 +138,12 @@ async function drive(rt: Runtime, run: RunRow, ctl: RunControl, progress: Progre
         try {
           next = await pending;
         } catch (err) {
-          // The pages already fetched are still written: a failed run reports them, a resumed one skips them.
-          await advance().then(settle).catch(() => {});
+          await writer.salvage();
           throw err;
         }
         timings.waitMs += performance.now() - waited;
         if (next.done) {
-          if ((await advance()) === 'cancel' || (await settle()) === 'cancel') return abandonRun(rt, run.id, { status: 'CANCELLED' }, progress.stats);
-          await writer.finish({ maxCursor: cursor?.value ?? null, counters });
+          if ((await writer.finish({ maxCursor: cursor?.value ?? null, counters })) === 'cancel') return cancelled();
           break;
         }
         pending = prefetch(pages);
@@ -166,22 +151,16 @@ async function drive(rt: Runtime, run: RunRow, ctl: RunControl, progress: Progre
         const mapped = performance.now();
         const batch = await buildPageBatch(page.items, map, collection.idPath, cursor);
         timings.mapMs += performance.now() - mapped;
-        const end: PageEnd = { fetched: page.items.length, checkpoint: page.next, maxCursor: cursor?.value ?? null, counters };
-        // Read before the pages before it commit: safe, since the upsert
-        // checks hashes again; a record on two pages then counts once.
-        const read = writer.prepare(batch).then((prepared) => ({ prepared, end }));
-        read.catch(() => {});
-        if ((await advance()) === 'cancel') return abandonRun(rt, run.id, { status: 'CANCELLED' }, progress.stats);
-        reading = read;
+        const end = { fetched: page.items.length, checkpoint: page.next, maxCursor: cursor?.value ?? null, counters };
+        if ((await writer.push(batch, end)) === 'cancel') return cancelled();
       }
-      progress.stats = writer.stats;
     } finally {
       // A prefetch may be in flight: abort it, let it settle, then close the generator (releasing its client).
       local.abort();
       ctl.signal.removeEventListener('abort', onAbort);
-      // A write may be in flight too: its page counts in the stats a failed or cancelled run reports.
-      await (reading as Promise<unknown> | null)?.catch(() => {});
-      await (writing as Promise<unknown> | null)?.then(() => (progress.stats = writer.stats), () => {});
+      // Reads and a write may be in flight too: their pages count in the stats a failed run reports.
+      await writer.settled();
+      progress.stats = writer.stats;
       await pending.catch(() => {});
       await pages.return(undefined).catch(() => {});
     }

@@ -75,14 +75,7 @@ export async function abandonRun(rt: Runtime, runId: string, ending: Exclude<End
       SELECT id FROM sync_runs
       WHERE id = ${runId} AND lease_owner = ${rt.instanceId} AND status = 'RUNNING' FOR UPDATE`);
     if (!held) throw new LeaseLostError(runId);
-    if (stats) {
-      await tx.execute(sql`
-        UPDATE sync_runs SET pages = ${stats.pages}, requests = ${stats.requests}, retries = ${stats.retries},
-          fetched = ${stats.fetched}, created = ${stats.created}, updated = ${stats.updated},
-          unchanged = ${stats.unchanged}, failed = ${stats.failed}
-        WHERE id = ${runId}`);
-    }
-    return endRun(tx, rt, runId, ending);
+    return endRun(tx, rt, runId, ending, stats);
   });
 }
 
@@ -112,10 +105,16 @@ async function deleteUnseen(tx: Tx, run: FinishingRun): Promise<number> {
   return row?.n ?? 0;
 }
 
-async function endRun(tx: Tx, rt: Runtime, runId: string, ending: Ending): Promise<Ending> {
+async function endRun(tx: Tx, rt: Runtime, runId: string, ending: Ending, stats?: SyncStats): Promise<Ending> {
   await tx.execute(sql`DELETE FROM sync_run_seen WHERE run_id = ${runId}`);
+  const counts = stats
+    ? sql`pages = ${stats.pages}, requests = ${stats.requests}, retries = ${stats.retries},
+        fetched = ${stats.fetched}, created = ${stats.created}, updated = ${stats.updated},
+        unchanged = ${stats.unchanged}, failed = ${stats.failed},`
+    : sql``;
   await tx.execute(sql`
     UPDATE sync_runs SET
+      ${counts}
       status = ${ending.status},
       error = ${ending.status === 'FAILED' ? ending.error : null},
       deleted = ${ending.status === 'SUCCEEDED' ? ending.deleted : 0},

@@ -1,19 +1,25 @@
 /**
- * Between fetched pages and their transactions (write-page.ts): decides what
- * each page costs the database. One read finds the records that differ
- * (changedRecords); a page where nothing differs and nothing failed is not
- * written at all. Its seen ids, stats and checkpoint wait in memory and go
- * with the next write: the next page that changes something, or when
- * FLUSH_MS or FLUSH_IDS is reached, or the last page. A crash loses only that
- * pending progress: the run resumes at its last committed checkpoint and
- * reads those pages again, which are still unchanged, so the stats stay
- * exact and delete detection still sees every id.
+ * Between mapped pages and their transactions (write-page.ts): decides what
+ * each page costs the database, and keeps two pages moving at once.
+ *
+ * One read finds the records of a page that differ (changedRecords); a page
+ * where nothing differs and nothing failed is not written at all. Its seen
+ * ids, stats and checkpoint wait in memory and go with the next write: the
+ * next page that changes something, or when FLUSH_MS or FLUSH_IDS is
+ * reached, or the last page. A crash loses only that pending progress: the
+ * run resumes at its last committed checkpoint and reads those pages again,
+ * which are still unchanged, so the stats stay exact and delete detection
+ * still sees every id.
+ *
+ * A page is read as soon as it is pushed, while the page before it may still
+ * be in its transaction: safe, since the upsert checks hashes again, so a
+ * record on both pages counts once. Writes happen one at a time, in order.
  */
 import type { SyncStats } from '../domain';
 import type { RequestCounters } from '../connectors/index';
 import type { Runtime } from '../runtime';
-import type { RunTimings } from './execute-run';
-import type { PageBatch } from './page-batch';
+import type { Interruption } from './execute-run';
+import type { BatchRecord, PageBatch } from './page-batch';
 import { changedRecords, writePage } from './write-page';
 
 /** Unchanged pages are committed together at least this often, so progress stays visible and a resume re-reads little. */
@@ -26,22 +32,10 @@ export interface PageWriterRun {
   collectionId: string;
   full: boolean;
   stats: SyncStats;
-}
-
-export interface PageWriter {
-  /** Stats of every page taken, committed or pending. */
-  readonly stats: SyncStats;
-  /** Finds the records of a page that need writing (one read, no write). */
-  prepare(batch: PageBatch): Promise<PreparedPage>;
-  /** Takes one prepared page, one at a time; answers whether a cancel was requested (known only when it wrote). */
-  add(page: PreparedPage, end: PageEnd): Promise<{ cancelRequested: boolean }>;
-  /** Commits what is pending as the end of paging (checkpoint null); call when the pages run out. */
-  finish(page: Omit<PageEnd, 'fetched' | 'checkpoint'>): Promise<void>;
-}
-
-export interface PreparedPage {
-  batch: PageBatch;
-  records: PageBatch['records'];
+  /** Checked after each write: a stop or a lost lease ends the run's work there. */
+  interruption(): Interruption | null;
+  /** Where the time went, added to as pages are read and written. */
+  timings: { readMs: number; writeMs: number };
 }
 
 export interface PageEnd {
@@ -51,12 +45,50 @@ export interface PageEnd {
   counters: RequestCounters;
 }
 
-export function createPageWriter(rt: Runtime, run: PageWriterRun, timings: Pick<RunTimings, 'readMs' | 'writeMs'>): PageWriter {
+/** 'cancel' when the run must stop at this page boundary. */
+type Outcome = 'cancel' | null;
+
+export interface PageWriter {
+  /** Stats of every page handed over, committed or pending. */
+  readonly stats: SyncStats;
+  /**
+   * Takes a mapped page: starts reading which of its records changed, and
+   * hands the page pushed before it to be written once the write before that
+   * one is committed. Throws when the run must be handed back (stop, lost
+   * lease) or a write failed.
+   */
+  push(batch: PageBatch, end: PageEnd): Promise<Outcome>;
+  /** Paging is over: writes the page still being read and what is pending, the last as the end of paging (checkpoint null). */
+  finish(end: Omit<PageEnd, 'fetched' | 'checkpoint'>): Promise<Outcome>;
+  /** Paging failed: writes what was already read, so a failed run reports it and a resumed one skips it. Never throws. */
+  salvage(): Promise<void>;
+  /** Waits for whatever is still in flight. Never throws. */
+  settled(): Promise<void>;
+}
+
+interface ReadPage {
+  batch: PageBatch;
+  /** The records that need writing. */
+  records: BatchRecord[];
+  end: PageEnd;
+}
+
+export function createPageWriter(rt: Runtime, run: PageWriterRun): PageWriter {
+  const { timings } = run;
   let stats = run.stats;
   let pending = { pages: 0, fetched: 0, unchanged: 0, seenIds: [] as string[] };
   let lastWrite = performance.now();
+  let reading: Promise<ReadPage> | null = null;
+  let writing: Promise<{ cancelRequested: boolean }> | null = null;
 
-  async function write(batch: Pick<PageBatch, 'errors'>, records: PageBatch['records'], page: Omit<PageEnd, 'fetched'>) {
+  async function read(batch: PageBatch, end: PageEnd): Promise<ReadPage> {
+    const started = performance.now();
+    const records = await changedRecords(rt, run.collectionId, batch.records);
+    timings.readMs += performance.now() - started;
+    return { batch, records, end };
+  }
+
+  async function commit(records: BatchRecord[], errors: PageBatch['errors'], end: Omit<PageEnd, 'fetched'>) {
     const started = performance.now();
     const written = await writePage(rt, {
       runId: run.runId,
@@ -65,11 +97,11 @@ export function createPageWriter(rt: Runtime, run: PageWriterRun, timings: Pick<
       leaseMs: rt.config.runLeaseMs,
       full: run.full,
       records,
-      errors: batch.errors,
+      errors,
       seenIds: pending.seenIds,
-      checkpoint: page.checkpoint,
-      maxCursor: page.maxCursor,
-      stats: { ...stats, requests: page.counters.requests, retries: page.counters.retries },
+      checkpoint: end.checkpoint,
+      maxCursor: end.maxCursor,
+      stats: { ...stats, requests: end.counters.requests, retries: end.counters.retries },
       pages: pending.pages,
       fetched: pending.fetched,
       unchanged: pending.unchanged,
@@ -82,6 +114,46 @@ export function createPageWriter(rt: Runtime, run: PageWriterRun, timings: Pick<
     return written;
   }
 
+  /** Adds a read page to what is pending; commits when it changed something or a flush is due. */
+  async function accept({ batch, records, end }: ReadPage): Promise<{ cancelRequested: boolean }> {
+    pending.pages++;
+    pending.fetched += end.fetched;
+    pending.unchanged += batch.records.length - records.length;
+    if (run.full) for (const id of batch.seenIds) pending.seenIds.push(id);
+    const quiet = records.length === 0 && batch.errors.length === 0;
+    const due = end.checkpoint === null || pending.seenIds.length >= FLUSH_IDS || performance.now() - lastWrite >= FLUSH_MS;
+    if (quiet && !due) return { cancelRequested: false };
+    return commit(records, batch.errors, end);
+  }
+
+  /** Waits for the write in flight, then checks whether the run goes on. */
+  async function settle(): Promise<Outcome> {
+    if (!writing) return null;
+    const written = await writing;
+    writing = null;
+    const why = run.interruption();
+    if (why === 'stop' || why === 'lease-lost') throw new Error(`interrupted: ${why}`);
+    return written.cancelRequested || why === 'cancel' ? 'cancel' : null;
+  }
+
+  /** Hands a read page to be written after the write in flight. */
+  async function hand(page: Promise<ReadPage> | null): Promise<Outcome> {
+    if (!page) return null;
+    const readPage = await page;
+    if ((await settle()) === 'cancel') return 'cancel';
+    writing = accept(readPage);
+    writing.catch(() => {});
+    return null;
+  }
+
+  /** Writes the page being read and waits for every write. */
+  async function drain(): Promise<Outcome> {
+    const last = reading;
+    reading = null;
+    if ((await hand(last)) === 'cancel') return 'cancel';
+    return settle();
+  }
+
   return {
     get stats() {
       if (pending.pages === 0) return stats;
@@ -92,26 +164,23 @@ export function createPageWriter(rt: Runtime, run: PageWriterRun, timings: Pick<
         unchanged: stats.unchanged + pending.unchanged,
       };
     },
-    async prepare(batch) {
-      const read = performance.now();
-      const records = await changedRecords(rt, run.collectionId, batch.records);
-      timings.readMs += performance.now() - read;
-      return { batch, records };
+    push(batch, end) {
+      const previous = reading;
+      reading = read(batch, end);
+      reading.catch(() => {});
+      return hand(previous);
     },
-    async add({ batch, records }, page) {
-      pending.pages++;
-      pending.fetched += page.fetched;
-      pending.unchanged += batch.records.length - records.length;
-      if (run.full) for (const id of batch.seenIds) pending.seenIds.push(id);
-      const quiet = records.length === 0 && batch.errors.length === 0;
-      const due = page.checkpoint === null || pending.seenIds.length >= FLUSH_IDS || performance.now() - lastWrite >= FLUSH_MS;
-      if (quiet && !due) return { cancelRequested: false };
-
-      const written = await write(batch, records, page);
-      return { cancelRequested: written.cancelRequested };
+    async finish(end) {
+      if ((await drain()) === 'cancel') return 'cancel';
+      if (pending.pages > 0) await commit([], [], { ...end, checkpoint: null });
+      return null;
     },
-    async finish(page) {
-      if (pending.pages > 0) await write({ errors: [] }, [], { ...page, checkpoint: null });
+    async salvage() {
+      await drain().catch(() => {});
+    },
+    async settled() {
+      await reading?.catch(() => {});
+      await writing?.catch(() => {});
     },
   };
 }
