@@ -1,5 +1,6 @@
 /**
- * One page, one transaction: the records' batched upsert, the seen ids (full
+ * One page, one transaction (with it, any unchanged pages before it that
+ * page-writer.ts held back): the records' batched upsert, the seen ids (full
  * runs), record errors, the run's checkpoint and stats, and the record
  * events. Either all of it commits or none does, so a run resumed from its
  * checkpoint neither loses nor doubles a page, and an event exists exactly
