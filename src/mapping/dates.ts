@@ -28,8 +28,8 @@ export function parseDate(value: unknown, format: DateFormat = 'ISO8601'): numbe
   // ISO8601 and RFC2822 both take either string form: the format names what
   // the API documents, and APIs are loose about it.
   if (typeof value !== 'string') return null;
-  // The form toISOString writes is the one ECMAScript pins down exactly: Date.parse reads it right.
-  if (isCanonicalUtc(value)) return Date.parse(value);
+  const canonical = canonicalUtcMs(value);
+  if (canonical !== null) return canonical;
   const s = value.trim();
   return parseIso(s) ?? parseRfc2822(s);
 }
@@ -87,13 +87,59 @@ function daysInMonth(y: number, mo: number): number {
  * that, and it can then be kept as it is instead of parsed and printed again.
  */
 export function isCanonicalUtc(s: string): boolean {
-  if (s.length !== 24 || !CANONICAL_UTC.test(s)) return false;
-  const y = Number(s.slice(0, 4));
-  const mo = Number(s.slice(5, 7));
-  const d = Number(s.slice(8, 10));
-  return mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo) && Number(s.slice(11, 13)) <= 23 && Number(s.slice(14, 16)) <= 59 && Number(s.slice(17, 19)) <= 59;
+  return canonicalUtcMs(s) !== null;
 }
-const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/**
+ * The instant of a canonical UTC string (see isCanonicalUtc), or null for
+ * any other string. Read digit by digit, without a regex or substrings: it
+ * runs for every date-time of every record (the coercer, then the
+ * incremental cursor), so it is the one date path on the hot path.
+ */
+export function canonicalUtcMs(s: string): number | null {
+  if (
+    s.length !== 24 ||
+    s.charCodeAt(4) !== DASH ||
+    s.charCodeAt(7) !== DASH ||
+    s.charCodeAt(10) !== T ||
+    s.charCodeAt(13) !== COLON ||
+    s.charCodeAt(16) !== COLON ||
+    s.charCodeAt(19) !== DOT ||
+    s.charCodeAt(23) !== Z
+  ) {
+    return null;
+  }
+  const y = digitsAt(s, 0, 4);
+  const mo = digitsAt(s, 5, 7);
+  const d = digitsAt(s, 8, 10);
+  const h = digitsAt(s, 11, 13);
+  const mi = digitsAt(s, 14, 16);
+  const sec = digitsAt(s, 17, 19);
+  const ms = digitsAt(s, 20, 23);
+  // digitsAt answers -1 for a non-digit, which every lower bound here rejects.
+  if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59 || ms < 0) {
+    return null;
+  }
+  // Date.UTC reads years 0-99 as 1900-1999; Date.parse reads this form exactly.
+  return y < 100 ? Date.parse(s) : Date.UTC(y, mo - 1, d, h, mi, sec, ms);
+}
+
+const DASH = 45;
+const COLON = 58;
+const DOT = 46;
+const T = 84;
+const Z = 90;
+
+/** The decimal number in s[from, to), or -1 when a character there is not a digit. */
+function digitsAt(s: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
 
 function offsetMinutes(zone: string | undefined): number {
   if (!zone || zone === 'Z' || zone === 'z') return 0;

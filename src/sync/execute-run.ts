@@ -10,7 +10,7 @@ import { findCollection, collectionConfig } from '../catalog/collections';
 import { findSource, sourceConfig } from '../catalog/sources';
 import { fetchPages, type Page, type RequestCounters } from '../connectors/index';
 import type { SyncStats } from '../domain';
-import { compileMapping } from '../mapping/index';
+import { compileMappingToJson } from '../mapping/index';
 import type { Runtime } from '../runtime';
 import { abandonRun, succeedRun, type Ending } from './finish';
 import { buildPageBatch } from './page-batch';
@@ -32,13 +32,14 @@ export interface RunControl {
 /**
  * Where this process spent a run's time, in ms, for the run's log line:
  * waiting for pages (fetch not yet done), mapping them, reading which
- * records changed, writing.
+ * records changed, writing, and ending the run (delete detection).
  */
 export interface RunTimings {
   waitMs: number;
   mapMs: number;
   readMs: number;
   writeMs: number;
+  endMs: number;
 }
 
 interface Progress {
@@ -50,7 +51,7 @@ interface Progress {
 export async function executeRun(rt: Runtime, run: RunRow, ctl: RunControl): Promise<void> {
   const log = rt.log.child({ runId: run.id, collectionId: run.collectionId, mode: run.mode });
   log.info({ attempt: run.attempts, resumedAtPage: run.pages || undefined }, 'run started');
-  const progress: Progress = { stats: runStats(run), timings: { waitMs: 0, mapMs: 0, readMs: 0, writeMs: 0 } };
+  const progress: Progress = { stats: runStats(run), timings: { waitMs: 0, mapMs: 0, readMs: 0, writeMs: 0, endMs: 0 } };
   let ending: Ending | null;
   try {
     ending = await drive(rt, run, ctl, progress);
@@ -107,7 +108,7 @@ async function drive(rt: Runtime, run: RunRow, ctl: RunControl, progress: Progre
     if (!(await saveSinceValue(rt, run.id, since))) throw new LeaseLostError(run.id);
   }
   const extraQuery = !full && since !== null ? { [incremental!.sinceParam]: since } : undefined;
-  const map = compileMapping(collection.mapping);
+  const toJson = compileMappingToJson(collection.mapping);
   const cursor = incremental ? new CursorTracker(incremental, run.maxCursor) : null;
   const counters: RequestCounters = { requests: run.requests, retries: run.retries };
 
@@ -127,16 +128,16 @@ async function drive(rt: Runtime, run: RunRow, ctl: RunControl, progress: Progre
       timings,
     });
     const cancelled = () => abandonRun(rt, run.id, { status: 'CANCELLED' }, writer.stats);
-    // Pages in flight, each at its own stage: the next one being fetched,
-    // this one being mapped, and in the writer the one before being read
-    // (which of its records changed) and the one before that written.
-    let pending = prefetch(pages);
+    // Pages in flight, each at its own stage: the next PREFETCH being
+    // fetched, this one being mapped, and in the writer the one before being
+    // read (which of its records changed) and the one before that written.
+    const pending = Array.from({ length: PREFETCH }, () => prefetch(pages));
     try {
       for (;;) {
         const waited = performance.now();
         let next: IteratorResult<Page, void>;
         try {
-          next = await pending;
+          next = await pending.shift()!;
         } catch (err) {
           await writer.salvage();
           throw err;
@@ -146,10 +147,10 @@ async function drive(rt: Runtime, run: RunRow, ctl: RunControl, progress: Progre
           if ((await writer.finish({ maxCursor: cursor?.value ?? null, counters })) === 'cancel') return cancelled();
           break;
         }
-        pending = prefetch(pages);
+        pending.push(prefetch(pages));
         const page = next.value;
         const mapped = performance.now();
-        const batch = await buildPageBatch(page.items, map, collection.idPath, cursor);
+        const batch = await buildPageBatch(page.items, toJson, collection.idPath, cursor);
         timings.mapMs += performance.now() - mapped;
         const end = { fetched: page.items.length, checkpoint: page.next, maxCursor: cursor?.value ?? null, counters };
         if ((await writer.push(batch, end)) === 'cancel') return cancelled();
@@ -161,18 +162,30 @@ async function drive(rt: Runtime, run: RunRow, ctl: RunControl, progress: Progre
       // Reads and a write may be in flight too: their pages count in the stats a failed run reports.
       await writer.settled();
       progress.stats = writer.stats;
-      await pending.catch(() => {});
+      await Promise.allSettled(pending);
       await pages.return(undefined).catch(() => {});
     }
   }
-  return succeedRun(rt, {
-    runId: run.id,
-    collectionId: run.collectionId,
-    full,
-    incremental,
-    maxCursor: cursor?.value ?? run.maxCursor,
-  });
+  const ending = performance.now();
+  try {
+    return await succeedRun(rt, {
+      runId: run.id,
+      collectionId: run.collectionId,
+      full,
+      incremental,
+      maxCursor: cursor?.value ?? run.maxCursor,
+    });
+  } finally {
+    timings.endMs += performance.now() - ending;
+  }
 }
+
+/**
+ * Pages fetched ahead of the one being mapped. Two, not one: the API answers
+ * while this process is busy mapping, and the page after next is then
+ * already on its way when the next one is taken.
+ */
+const PREFETCH = 2;
 
 /** The generator's next page, already marked handled so a failure during the current write is not an unhandled rejection. */
 function prefetch(pages: AsyncGenerator<Page, void, undefined>): Promise<IteratorResult<Page, void>> {

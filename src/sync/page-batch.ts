@@ -6,8 +6,8 @@
  * canonical JSON its hash is taken of and which the upsert stores.
  */
 import type { RawItem } from '../connectors/index';
-import type { CompiledMapping } from '../mapping/index';
-import { canonicalJson, contentHash } from './hash';
+import type { CompiledJsonMapping } from '../mapping/index';
+import { contentHash } from './hash';
 import type { CursorTracker } from './watermark';
 
 export interface PageBatch {
@@ -15,7 +15,7 @@ export interface PageBatch {
   records: BatchRecord[];
   /** Every external id of the page, stored or failed: a record that exists upstream is not deleted. */
   seenIds: string[];
-  errors: Array<{ externalId: string | null; message: string }>;
+  errors: RecordError[];
 }
 
 export interface BatchRecord {
@@ -25,16 +25,23 @@ export interface BatchRecord {
   data: string;
 }
 
-type Entry = { ok: true; hash: string; data: string } | { ok: false; message: string };
+interface RecordError {
+  externalId: string | null;
+  message: string;
+}
 
 const SLICE = 200;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-export async function buildPageBatch(items: RawItem[], map: CompiledMapping, idPath: string, cursor: CursorTracker | null): Promise<PageBatch> {
-  const byId = new Map<string, Entry>();
-  const errors: PageBatch['errors'] = [];
+export async function buildPageBatch(items: RawItem[], toJson: CompiledJsonMapping, idPath: string, cursor: CursorTracker | null): Promise<PageBatch> {
+  // One entry per record with an id, in page order; an id seen again
+  // supersedes its earlier entry (null), so the last one wins and counts once.
+  const entries: Array<BatchRecord | RecordError | null> = [];
+  const entryOf = new Map<string, number>();
+  const errors: RecordError[] = [];
+  let superseded = 0;
   for (let i = 0; i < items.length; i++) {
-    // Mapping a page takes ~10 ms of CPU; in one turn it would keep the
+    // Mapping a page takes several ms of CPU; in one turn it would keep the
     // event loop from reading the next page off its socket, and the upstream
     // then stalls on a full buffer: let the loop in every SLICE records.
     if (i > 0 && i % SLICE === 0) await yieldToEventLoop();
@@ -44,30 +51,29 @@ export async function buildPageBatch(items: RawItem[], map: CompiledMapping, idP
       errors.push({ externalId: null, message: `record has no external id at ${idPath} (a non-empty string or a number is needed)` });
       continue;
     }
-    const mapped = map(raw);
-    let entry: Entry;
-    if (!mapped.ok) entry = { ok: false, message: mapped.error };
-    else {
-      const canonical = canonicalJson(mapped.data);
-      const hash = contentHash(canonical);
-      // jsonb cannot hold U+0000; one such record must not fail the whole page.
-      entry = canonical.includes('\\u0000')
-        ? { ok: false, message: 'record contains a NUL character (\\u0000), which PostgreSQL cannot store in jsonb' }
-        : { ok: true, hash, data: canonical };
+    const mapped = toJson(raw);
+    let entry: BatchRecord | RecordError;
+    if (!mapped.ok) entry = { externalId, message: mapped.error };
+    // jsonb cannot hold U+0000; one such record must not fail the whole page.
+    else if (mapped.json.includes('\\u0000')) entry = { externalId, message: 'record contains a NUL character (\\u0000), which PostgreSQL cannot store in jsonb' };
+    else entry = { externalId, hash: contentHash(mapped.json), data: mapped.json };
+    const earlier = entryOf.get(externalId);
+    if (earlier !== undefined) {
+      entries[earlier] = null;
+      superseded++;
     }
-    // Delete first so the Map's order is that of the last occurrence.
-    byId.delete(externalId);
-    byId.set(externalId, entry);
+    entryOf.set(externalId, entries.length);
+    entries.push(entry);
   }
 
-  const records: PageBatch['records'] = [];
-  for (const [externalId, entry] of byId) {
-    if (entry.ok) records.push({ externalId, hash: entry.hash, data: entry.data });
-    else errors.push({ externalId, message: entry.message });
+  const records: BatchRecord[] = [];
+  const seenIds = new Array<string>(entries.length - superseded);
+  let seen = 0;
+  for (const entry of entries) {
+    if (entry === null) continue;
+    seenIds[seen++] = entry.externalId!;
+    if ('hash' in entry) records.push(entry);
+    else errors.push(entry);
   }
-  return {
-    records,
-    seenIds: [...byId.keys()],
-    errors,
-  };
+  return { records, seenIds, errors };
 }

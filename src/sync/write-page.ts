@@ -68,7 +68,9 @@ interface Change {
  * read and nothing else. The LATERAL ... LIMIT 1 keeps it a probe of the
  * unique index per id: a plain join lets the planner hash the whole
  * collection on every page. The upsert re-checks the hash, so a concurrent
- * change between the two cannot be lost.
+ * change between the two cannot be lost. Ids and hashes go as JSON text:
+ * JSON.stringify is native, where a text[] parameter is escaped element by
+ * element in JavaScript.
  */
 export async function changedRecords(rt: Runtime, collectionId: string, records: BatchRecord[]): Promise<BatchRecord[]> {
   if (records.length === 0) return records;
@@ -79,7 +81,7 @@ export async function changedRecords(rt: Runtime, collectionId: string, records:
     hashes[i] = records[i]!.hash;
   }
   const differ = await rows<{ e: string }>(rt.db, sql`
-    SELECT u.e FROM unnest(${sql.param(ids)}::text[], ${sql.param(hashes)}::text[]) AS u(e, h)
+    SELECT u.e FROM ROWS FROM (json_array_elements_text(${JSON.stringify(ids)}::json), json_array_elements_text(${JSON.stringify(hashes)}::json)) AS u(e, h)
     LEFT JOIN LATERAL (
       SELECT r.hash, r.deleted_at FROM records r WHERE r.collection_id = ${collectionId} AND r.external_id = u.e LIMIT 1
     ) r ON true
@@ -111,7 +113,7 @@ export async function writePage(rt: Runtime, w: PageWrite): Promise<{ stats: Syn
       // Keyed by the last page covered: a resumed run re-reads from its checkpoint, so keys never collide with committed ones.
       await tx.execute(sql`
         INSERT INTO sync_run_seen (run_id, page, external_ids)
-        VALUES (${w.runId}::uuid, ${stats.pages}::int, ${sql.param(w.seenIds)}::text[])
+        VALUES (${w.runId}::uuid, ${stats.pages}::int, ARRAY(SELECT json_array_elements_text(${JSON.stringify(w.seenIds)}::json)))
         ON CONFLICT (run_id, page) DO UPDATE SET external_ids = excluded.external_ids`);
     }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { canonicalJson, contentHash } from '../../src/sync/hash';
+import { canonicalJson } from '../../src/mapping/canonical-json';
+import { contentHash } from '../../src/sync/hash';
 
 describe('content hash', () => {
   test('canonical JSON sorts keys at every depth and otherwise follows JSON.stringify', () => {
@@ -24,5 +25,46 @@ describe('content hash', () => {
     assert.notEqual(a, contentHash(canonicalJson({ id: 1, name: 'n', tags: ['b', 'a'], meta: { x: 1, y: 2 } })));
     assert.notEqual(a, contentHash(canonicalJson({ id: 1, name: 'n', tags: ['a', 'b'], meta: { x: 1, y: '2' } })));
     assert.match(a, /^[0-9a-f]{32}$/);
+  });
+
+  test('canonical JSON of random records matches a plain sort-and-print, whatever order their keys came in', () => {
+    // The fast path (a sorted copy printed by JSON.stringify) and the slow one
+    // (integer-like keys, toJSON) must agree with the obvious definition.
+    const reference = (v: unknown): string => {
+      if (Array.isArray(v)) return `[${v.map(reference).join(',')}]`;
+      if (v !== null && typeof v === 'object') {
+        const keys = Object.keys(v).sort();
+        return `{${keys.map((k) => `${JSON.stringify(k)}:${reference((v as Record<string, unknown>)[k])}`).join(',')}}`;
+      }
+      return JSON.stringify(v);
+    };
+    let seed = 7;
+    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const keyPool = ['a', 'b', 'id', 'name', 'Z', 'z', '__proto__', '10', '2', 'é', 'k-1', ''];
+    const make = (depth: number): unknown => {
+      const r = random();
+      if (depth > 3 || r < 0.4) return [1.5, 'x"y', true, null, -0][Math.floor(random() * 5)];
+      if (r < 0.6) return Array.from({ length: Math.floor(random() * 4) }, () => make(depth + 1));
+      const entries: Array<[string, unknown]> = [];
+      for (const k of keyPool) if (random() < 0.3) entries.push([k, make(depth + 1)]);
+      return entries;
+    };
+    // Objects are made from entry lists so the same content can be built in two key orders.
+    const build = (v: unknown, reverse: boolean): unknown => {
+      if (!Array.isArray(v) || !Array.isArray(v[0] ?? [])) return v;
+      if (v.length > 0 && v.every((e) => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string')) {
+        const entries = (v as Array<[string, unknown]>).map(([k, x]) => [k, build(x, reverse)] as [string, unknown]);
+        if (reverse) entries.reverse();
+        return JSON.parse(`{${entries.map(([k, x]) => `${JSON.stringify(k)}:${JSON.stringify(x)}`).join(',')}}`);
+      }
+      return v.map((x) => build(x, reverse));
+    };
+    for (let i = 0; i < 500; i++) {
+      const shape = make(0);
+      const forward = build(shape, false);
+      const backward = build(shape, true);
+      assert.equal(canonicalJson(forward), reference(forward), JSON.stringify(forward));
+      assert.equal(canonicalJson(backward), canonicalJson(forward));
+    }
   });
 });
