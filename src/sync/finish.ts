@@ -41,17 +41,25 @@ export async function succeedRun(rt: Runtime, run: FinishingRun): Promise<Ending
       // the planner's row estimates can be far off; a nested loop between them
       // is quadratic (hours at 100k records). Hash joins are linear either way.
       await tx.execute(sql`SET LOCAL enable_nestloop = off`);
-      const [{ live, missing }] = (await rows<{ live: number; missing: number }>(tx, sql`
-        SELECT count(*)::int AS live, count(*) FILTER (WHERE s.external_id IS NULL)::int AS missing
-        FROM records r
-        LEFT JOIN (SELECT DISTINCT unnest(external_ids) AS external_id FROM sync_run_seen WHERE run_id = ${run.runId}) s
-          ON s.external_id = r.external_id
-        WHERE r.collection_id = ${run.collectionId} AND r.deleted_at IS NULL`)) as [{ live: number; missing: number }];
-      const ratio = rt.config.deleteGuardRatio;
-      if (missing > 0 && missing > ratio * live) {
-        return endRun(tx, rt, run.runId, { status: 'FAILED', error: guardMessage(missing, live, ratio) });
+      // An anti-join, no DISTINCT over the seen ids: a seen id matches or not
+      // however often it was seen. The live count is only needed for the
+      // guard, i.e. when something is missing.
+      const [{ missing }] = (await rows<{ missing: number }>(tx, sql`
+        SELECT count(*)::int AS missing FROM records r
+        WHERE r.collection_id = ${run.collectionId} AND r.deleted_at IS NULL
+          AND NOT EXISTS (
+            SELECT 1 FROM (SELECT unnest(external_ids) AS external_id FROM sync_run_seen WHERE run_id = ${run.runId}) s
+            WHERE s.external_id = r.external_id
+          )`)) as [{ missing: number }];
+      if (missing > 0) {
+        const [{ live }] = (await rows<{ live: number }>(tx, sql`
+          SELECT count(*)::int AS live FROM records WHERE collection_id = ${run.collectionId} AND deleted_at IS NULL`)) as [{ live: number }];
+        const ratio = rt.config.deleteGuardRatio;
+        if (missing > ratio * live) {
+          return endRun(tx, rt, run.runId, { status: 'FAILED', error: guardMessage(missing, live, ratio) });
+        }
+        deleted = await deleteUnseen(tx, run);
       }
-      if (missing > 0) deleted = await deleteUnseen(tx, run);
     }
     if (run.incremental && run.maxCursor !== null) {
       const [c] = await rows<{ watermark: string | null }>(tx, sql`
