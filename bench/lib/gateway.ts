@@ -18,6 +18,8 @@ export interface GatewayProcess {
   url: string;
   pid: number;
   gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<T>;
+  /** A subscription over SSE: each event's data, until the server ends the stream. */
+  subscribe<T = any>(query: string, variables?: Record<string, unknown>): AsyncGenerator<T>;
   /** VmHWM of the process: the most resident memory it has had. */
   peakRssBytes(): number;
   stop(): Promise<void>;
@@ -84,6 +86,30 @@ export async function startGatewayProcess(databaseUrl: string, env: Record<strin
       const body = (await res.json()) as { data?: any; errors?: unknown };
       if (body.errors) throw new Error(JSON.stringify(body.errors));
       return body.data;
+    },
+    async *subscribe(query, variables = {}) {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${TOKEN}` },
+        body: JSON.stringify({ query, variables }),
+      });
+      if (!res.ok || !res.body) throw new Error(`subscription: HTTP ${res.status}`);
+      const decoder = new TextDecoder();
+      let buffered = '';
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        buffered += decoder.decode(chunk, { stream: true });
+        let end: number;
+        while ((end = buffered.indexOf('\n\n')) >= 0) {
+          const event = buffered.slice(0, end);
+          buffered = buffered.slice(end + 2);
+          if (/^event: complete/m.test(event)) return;
+          const data = event.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5)).join('\n').trim();
+          if (!data) continue;
+          const body = JSON.parse(data) as { data?: any; errors?: unknown };
+          if (body.errors) throw new Error(JSON.stringify(body.errors));
+          yield body.data;
+        }
+      }
     },
     peakRssBytes() {
       const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
