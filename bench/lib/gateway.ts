@@ -49,7 +49,9 @@ export async function startGatewayProcess(databaseUrl: string, env: Record<strin
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-bench-'));
   // BENCH_CPU_PROF=<dir>: the gateway writes a V8 CPU profile there on exit.
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child: ChildProcess = spawn(process.execPath, [...profile, '--enable-source-maps', 'dist/main.mjs'], {
+  // BENCH_NODE_FLAGS="...": extra node flags for the gateway, to try one out (npm start sets none).
+  const flags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const child: ChildProcess = spawn(process.execPath, [...profile, ...flags, '--enable-source-maps', 'dist/main.mjs'], {
     cwd: root,
     env: {
       ...process.env,
