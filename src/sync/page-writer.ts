@@ -9,7 +9,9 @@
  * reached, or the last page. A crash loses only that pending progress: the
  * run resumes at its last committed checkpoint and reads those pages again,
  * which are still unchanged, so the stats stay exact and delete detection
- * still sees every id.
+ * still sees every id. While pages come back all new or changed (a first
+ * import), the read is skipped and pages go straight to the upsert, whose
+ * hash guard does the same sorting (see `probing`).
  *
  * A page is read as soon as it is pushed, while the page before it may still
  * be in its transaction: safe, since the upsert checks hashes again, so a
@@ -26,6 +28,8 @@ import { changedRecords, writePage } from './write-page';
 const FLUSH_MS = 1_000;
 /** ...and before this many of their seen ids pile up in memory. */
 const FLUSH_IDS = 20_000;
+/** Pages are read before they are written while at least this share of a page's records turns out unchanged. */
+const PROBE_SHARE = 0.1;
 
 export interface PageWriterRun {
   runId: string;
@@ -68,9 +72,11 @@ export interface PageWriter {
 
 interface ReadPage {
   batch: PageBatch;
-  /** The records that need writing. */
+  /** The records that need writing (all of them when the page was not read first). */
   records: BatchRecord[];
   end: PageEnd;
+  /** Whether changedRecords sorted out the unchanged records; if not, the upsert does. */
+  probed: boolean;
 }
 
 export function createPageWriter(rt: Runtime, run: PageWriterRun): PageWriter {
@@ -80,15 +86,29 @@ export function createPageWriter(rt: Runtime, run: PageWriterRun): PageWriter {
   let lastWrite = performance.now();
   let reading: Promise<ReadPage> | null = null;
   let writing: Promise<{ cancelRequested: boolean }> | null = null;
+  /**
+   * Whether the next page is read before it is written. The read exists so
+   * that an unchanged page costs no write; while pages turn out (nearly) all
+   * new or changed, as in a first import, it is an index probe per record
+   * for nothing, so pages are then written straight away. The upsert's own
+   * hash guard leaves unchanged records unwritten all the same, and says how
+   * many there were: reading resumes once that is PROBE_SHARE of a page.
+   */
+  let probing = true;
+  const learn = (unchanged: number, total: number) => {
+    if (total > 0) probing = unchanged >= total * PROBE_SHARE;
+  };
 
   async function read(batch: PageBatch, end: PageEnd): Promise<ReadPage> {
+    if (!probing) return { batch, records: batch.records, end, probed: false };
     const started = performance.now();
     const records = await changedRecords(rt, run.collectionId, batch.records);
     timings.readMs += performance.now() - started;
-    return { batch, records, end };
+    learn(batch.records.length - records.length, batch.records.length);
+    return { batch, records, end, probed: true };
   }
 
-  async function commit(records: BatchRecord[], errors: PageBatch['errors'], end: Omit<PageEnd, 'fetched'>) {
+  async function commit(records: BatchRecord[], errors: PageBatch['errors'], end: Omit<PageEnd, 'fetched'>, probed = true) {
     const started = performance.now();
     const written = await writePage(rt, {
       runId: run.runId,
@@ -108,6 +128,7 @@ export function createPageWriter(rt: Runtime, run: PageWriterRun): PageWriter {
       maxRecordErrors: rt.config.maxRecordErrors,
     });
     stats = written.stats;
+    if (!probed) learn(written.unchangedInUpsert, records.length);
     pending = { pages: 0, fetched: 0, unchanged: 0, seenIds: [] };
     lastWrite = performance.now();
     timings.writeMs += lastWrite - started;
@@ -115,7 +136,7 @@ export function createPageWriter(rt: Runtime, run: PageWriterRun): PageWriter {
   }
 
   /** Adds a read page to what is pending; commits when it changed something or a flush is due. */
-  async function accept({ batch, records, end }: ReadPage): Promise<{ cancelRequested: boolean }> {
+  async function accept({ batch, records, end, probed }: ReadPage): Promise<{ cancelRequested: boolean }> {
     pending.pages++;
     pending.fetched += end.fetched;
     pending.unchanged += batch.records.length - records.length;
@@ -123,7 +144,7 @@ export function createPageWriter(rt: Runtime, run: PageWriterRun): PageWriter {
     const quiet = records.length === 0 && batch.errors.length === 0;
     const due = end.checkpoint === null || pending.seenIds.length >= FLUSH_IDS || performance.now() - lastWrite >= FLUSH_MS;
     if (quiet && !due) return { cancelRequested: false };
-    return commit(records, batch.errors, end);
+    return commit(records, batch.errors, end, probed);
   }
 
   /** Waits for the write in flight, then checks whether the run goes on. */

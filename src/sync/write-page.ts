@@ -92,8 +92,15 @@ export async function changedRecords(rt: Runtime, collectionId: string, records:
   return records.filter((r) => wanted.has(r.externalId));
 }
 
+export interface PageWritten {
+  stats: SyncStats;
+  cancelRequested: boolean;
+  /** Records sent to the upsert that it found unchanged (same hash, live) and left alone. */
+  unchangedInUpsert: number;
+}
+
 /** Writes the pages; returns the stats after them and whether a cancel was requested. Throws LeaseLostError. */
-export async function writePage(rt: Runtime, w: PageWrite): Promise<{ stats: SyncStats; cancelRequested: boolean }> {
+export async function writePage(rt: Runtime, w: PageWrite): Promise<PageWritten> {
   return rt.db.transaction(async (tx) => {
     const upserts = w.records.length;
     const changes = upserts > 0 ? await upsertRecords(tx, w) : [];
@@ -143,7 +150,7 @@ export async function writePage(rt: Runtime, w: PageWrite): Promise<{ stats: Syn
     if (!run) throw new LeaseLostError(w.runId);
 
     if (changes.length > 0) await appendEvents(tx, w, changes);
-    return { stats, cancelRequested: run.cancel_requested };
+    return { stats, cancelRequested: run.cancel_requested, unchangedInUpsert: upserts - changes.length };
   });
 }
 

@@ -71,6 +71,30 @@ for (const driver of DRIVERS) {
       assert.deepEqual([event!.type, event!.version, event!.data.name], ['CREATED', 3, 'back']);
     });
 
+    test('a page of unchanged records after pages of changed ones is counted unchanged and not written', async () => {
+      // Pages that come back all changed are written without reading them
+      // first; the upsert's hash guard must still leave the unchanged
+      // records of a later page alone and count them.
+      const c = await createItemsCollection(gw, api);
+      assert.equal((await syncToEnd(gw, c.id)).status, 'SUCCEEDED');
+      const firstPage = [...api.items.keys()].sort().slice(0, 100);
+      for (const id of firstPage) api.items.set(id, { ...api.items.get(id)!, name: `renamed ${id}` });
+      const before = await recordStates(gw, c.dbId);
+      const mark = await maxEventId(gw);
+
+      const run = await syncToEnd(gw, c.id);
+      assert.equal(run.status, 'SUCCEEDED', run.error);
+      const total = api.items.size;
+      assert.deepEqual(run.stats, { pages: 3, requests: 3, retries: 0, fetched: total, created: 0, updated: 100, unchanged: total - 100, deleted: 0, failed: 0 });
+      const after = await recordStates(gw, c.dbId);
+      for (const [id, row] of after) {
+        if (firstPage.includes(id)) assert.equal(row.version, 2, id);
+        else assert.deepEqual(row, before.get(id), `${id} was not written`);
+      }
+      const events = await eventsOf(gw, c.dbId, mark);
+      assert.deepEqual(events.map((e) => `${e.type} ${e.external_id}`).sort(), firstPage.map((id) => `UPDATED ${id}`));
+    });
+
     test('duplicates in a page count once (last wins); records without id or failing the mapping are record errors', async () => {
       const small = await startFakeApi(makeItems(3));
       try {
