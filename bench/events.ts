@@ -40,6 +40,8 @@ export interface EventsBenchResult extends EventsBenchOptions {
   latency: { events: number; p50: number; p90: number; p99: number; max: number; deliveries: number; missing: number; allDelivered: boolean };
   burstPhase: { seconds: number; eventsPerSecond: number; deliveriesPerSecond: number; p50: number; p99: number; max: number; deliveries: number; missing: number; allDelivered: boolean };
   errors: number;
+  /** A few of the subscription errors' messages. */
+  errorSamples: string[];
 }
 
 export async function benchEvents({ subscribers: SUBSCRIBERS, seconds: SECONDS, eventsPerSecond: EVENTS_PER_SECOND, burst: BURST }: EventsBenchOptions): Promise<EventsBenchResult> {
@@ -168,6 +170,7 @@ export async function benchEvents({ subscribers: SUBSCRIBERS, seconds: SECONDS, 
       allDelivered: burstDelivered,
     },
     errors: latency.errorCount + burst.errorCount,
+    errorSamples: [...new Set([...latency.errors, ...burst.errors])].slice(0, 5),
   };
 }
 
@@ -189,7 +192,7 @@ recordEvents delivery, PostgreSQL, ${r.subscribers} graphql-ws subscribers (one 
     until the last subscriber  ${r.burstPhase.seconds.toFixed(2)} s -> ${r.burstPhase.eventsPerSecond.toFixed(0)} events/s to every subscriber, ${r.burstPhase.deliveriesPerSecond.toFixed(0)} deliveries/s
     commit -> delivery         p50 ${ms(r.burstPhase.p50)}  p99 ${ms(r.burstPhase.p99)}  max ${ms(r.burstPhase.max)}
     deliveries                 ${r.burstPhase.deliveries} (missing ${r.burstPhase.missing})${r.burstPhase.allDelivered ? '' : '  NOT ALL DELIVERED'}
-  subscription errors:         ${r.errors}
+  subscription errors:         ${r.errors}${r.errorSamples.length ? ` (${r.errorSamples.join('; ')})` : ''}
 `);
   process.exit(0);
 }
