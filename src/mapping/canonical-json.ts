@@ -84,6 +84,7 @@ function part(value: unknown): string | undefined {
   return write(value);
 }
 
+/** The slow path, for what sortedCopy cannot hand to JSON.stringify (see EXOTIC). */
 function write(value: unknown): string | undefined {
   if (value === null) return 'null';
   switch (typeof value) {
@@ -104,13 +105,12 @@ function write(value: unknown): string | undefined {
         return out + ']';
       }
       const obj = value as Record<string, unknown>;
-      const keys = sortedKeys(obj);
       let out = '{';
       let first = true;
-      for (const key of keys) {
+      for (const key of Object.keys(obj).sort()) {
         const v = part(obj[key]);
         if (v === undefined) continue;
-        out += (first ? '' : ',') + quoted(key) + ':' + v;
+        out += (first ? '' : ',') + JSON.stringify(key) + ':' + v;
         first = false;
       }
       return out + '}';
@@ -118,21 +118,4 @@ function write(value: unknown): string | undefined {
     default:
       return undefined;
   }
-}
-
-function sortedKeys(obj: object): string[] {
-  const keys = Object.keys(obj);
-  for (let i = 1; i < keys.length; i++) if (keys[i - 1]! > keys[i]!) return keys.sort();
-  return keys;
-}
-
-// Records of one collection repeat the same few keys: quote each once.
-const quotedKeys = new Map<string, string>();
-function quoted(key: string): string {
-  let q = quotedKeys.get(key);
-  if (q === undefined) {
-    q = JSON.stringify(key);
-    if (quotedKeys.size < 10_000) quotedKeys.set(key, q);
-  }
-  return q;
 }

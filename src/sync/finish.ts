@@ -4,7 +4,7 @@
  * Every ending checks the lease like a page does, and clears the run's seen
  * ids, which only a run in progress needs.
  */
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { rows, type Tx } from '../db/client';
 import type { IncrementalConfig, SyncStats } from '../domain';
 import { Channels } from '../events/notifier';
@@ -41,16 +41,11 @@ export async function succeedRun(rt: Runtime, run: FinishingRun): Promise<Ending
       // the planner's row estimates can be far off; a nested loop between them
       // is quadratic (hours at 100k records). Hash joins are linear either way.
       await tx.execute(sql`SET LOCAL enable_nestloop = off`);
-      // An anti-join, no DISTINCT over the seen ids: a seen id matches or not
-      // however often it was seen. The live count is only needed for the
-      // guard, i.e. when something is missing.
+      // The live count is only needed for the guard, i.e. when something is missing.
       const [{ missing }] = (await rows<{ missing: number }>(tx, sql`
         SELECT count(*)::int AS missing FROM records r
         WHERE r.collection_id = ${run.collectionId} AND r.deleted_at IS NULL
-          AND NOT EXISTS (
-            SELECT 1 FROM (SELECT unnest(external_ids) AS external_id FROM sync_run_seen WHERE run_id = ${run.runId}) s
-            WHERE s.external_id = r.external_id
-          )`)) as [{ missing: number }];
+          AND NOT EXISTS (SELECT 1 FROM (${seenIds(run.runId)}) s WHERE s.external_id = r.external_id)`)) as [{ missing: number }];
       if (missing > 0) {
         const [{ live }] = (await rows<{ live: number }>(tx, sql`
           SELECT count(*)::int AS live FROM records WHERE collection_id = ${run.collectionId} AND deleted_at IS NULL`)) as [{ live: number }];
@@ -95,13 +90,10 @@ export async function abandonRun(rt: Runtime, runId: string, ending: Exclude<End
 async function deleteUnseen(tx: Tx, run: FinishingRun): Promise<number> {
   await tx.execute(sql`SELECT pg_advisory_xact_lock(${EVENT_APPEND_LOCK}::bigint), pg_notify(${Channels.events}, '')`);
   const [row] = await rows<{ n: number }>(tx, sql`
-    WITH seen AS (
-      SELECT DISTINCT unnest(external_ids) AS external_id FROM sync_run_seen WHERE run_id = ${run.runId}
-    ),
-    gone AS (
+    WITH gone AS (
       UPDATE records r SET deleted_at = now(), version = r.version + 1, updated_at = now()
       WHERE r.collection_id = ${run.collectionId} AND r.deleted_at IS NULL
-        AND NOT EXISTS (SELECT 1 FROM seen s WHERE s.external_id = r.external_id)
+        AND NOT EXISTS (SELECT 1 FROM (${seenIds(run.runId)}) s WHERE s.external_id = r.external_id)
       RETURNING r.collection_id, r.external_id, r.data, r.version
     ),
     events AS (
@@ -111,6 +103,15 @@ async function deleteUnseen(tx: Tx, run: FinishingRun): Promise<number> {
     )
     SELECT count(*)::int AS n FROM events`);
   return row?.n ?? 0;
+}
+
+/**
+ * The ids a run saw, as rows of external_id, for an anti-join against the
+ * collection. Not deduplicated: a seen id matches or not however often it
+ * was seen, and DISTINCT would hash the whole list first.
+ */
+function seenIds(runId: string): SQL {
+  return sql`SELECT unnest(external_ids) AS external_id FROM sync_run_seen WHERE run_id = ${runId}`;
 }
 
 async function endRun(tx: Tx, rt: Runtime, runId: string, ending: Ending, stats?: SyncStats): Promise<Ending> {

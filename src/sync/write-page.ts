@@ -7,7 +7,7 @@
  * when its record change does.
  */
 import { sql } from 'drizzle-orm';
-import { rows, type Tx } from '../db/client';
+import { rows, textRows, type Tx } from '../db/client';
 import type { SyncStats } from '../domain';
 import { Channels } from '../events/notifier';
 import type { Runtime } from '../runtime';
@@ -57,7 +57,6 @@ export interface PageWrite {
 
 interface Change {
   external_id: string;
-  version: number;
   created: boolean;
 }
 
@@ -68,9 +67,7 @@ interface Change {
  * read and nothing else. The LATERAL ... LIMIT 1 keeps it a probe of the
  * unique index per id: a plain join lets the planner hash the whole
  * collection on every page. The upsert re-checks the hash, so a concurrent
- * change between the two cannot be lost. Ids and hashes go as JSON text:
- * JSON.stringify is native, where a text[] parameter is escaped element by
- * element in JavaScript.
+ * change between the two cannot be lost.
  */
 export async function changedRecords(rt: Runtime, collectionId: string, records: BatchRecord[]): Promise<BatchRecord[]> {
   if (records.length === 0) return records;
@@ -81,7 +78,7 @@ export async function changedRecords(rt: Runtime, collectionId: string, records:
     hashes[i] = records[i]!.hash;
   }
   const differ = await rows<{ e: string }>(rt.db, sql`
-    SELECT u.e FROM ROWS FROM (json_array_elements_text(${JSON.stringify(ids)}::json), json_array_elements_text(${JSON.stringify(hashes)}::json)) AS u(e, h)
+    SELECT u.e FROM ROWS FROM (${textRows(ids)}, ${textRows(hashes)}) AS u(e, h)
     LEFT JOIN LATERAL (
       SELECT r.hash, r.deleted_at FROM records r WHERE r.collection_id = ${collectionId} AND r.external_id = u.e LIMIT 1
     ) r ON true
@@ -120,7 +117,7 @@ export async function writePage(rt: Runtime, w: PageWrite): Promise<PageWritten>
       // Keyed by the last page covered: a resumed run re-reads from its checkpoint, so keys never collide with committed ones.
       await tx.execute(sql`
         INSERT INTO sync_run_seen (run_id, page, external_ids)
-        VALUES (${w.runId}::uuid, ${stats.pages}::int, ARRAY(SELECT json_array_elements_text(${JSON.stringify(w.seenIds)}::json)))
+        VALUES (${w.runId}::uuid, ${stats.pages}::int, ARRAY(SELECT ${textRows(w.seenIds)}))
         ON CONFLICT (run_id, page) DO UPDATE SET external_ids = excluded.external_ids`);
     }
 
@@ -178,7 +175,7 @@ function upsertRecords(tx: Tx, w: PageWrite): Promise<Change[]> {
       SET data = excluded.data, hash = excluded.hash, version = r.version + 1, updated_at = now(), deleted_at = NULL,
           created_at = CASE WHEN r.deleted_at IS NOT NULL THEN now() ELSE r.created_at END
       WHERE r.hash IS DISTINCT FROM excluded.hash OR r.deleted_at IS NOT NULL
-    RETURNING r.external_id, r.version, r.created_at = now() AS created`);
+    RETURNING r.external_id, r.created_at = now() AS created`);
 }
 
 /**
@@ -201,7 +198,7 @@ async function appendEvents(tx: Tx, w: PageWrite, changes: Change[]): Promise<vo
   await tx.execute(sql`
     INSERT INTO record_events (type, collection_id, external_id, data, version, run_id)
     SELECT u.t, ${w.collectionId}::uuid, u.e, r.data, r.version, ${w.runId}::uuid
-    FROM unnest(${sql.param(ids)}::text[], ${sql.param(types)}::text[]) WITH ORDINALITY AS u(e, t, ord)
+    FROM ROWS FROM (${textRows(ids)}, ${textRows(types)}) WITH ORDINALITY AS u(e, t, ord)
     CROSS JOIN LATERAL (
       SELECT r.data, r.version FROM records r WHERE r.collection_id = ${w.collectionId} AND r.external_id = u.e LIMIT 1
     ) r
