@@ -65,8 +65,11 @@ describe('webhooks through a SIGKILL on PostgreSQL (gateway child processes)', (
     // timeout, and once 40 events are through, the next request hangs while
     // the gateway is killed: its batch was seen but never acknowledged.
     let killAt: { deliveryId: string; n: number } | null = null;
+    // Armed once the run has ended: a kill before that would leave the run to
+    // the restarted gateway, and sync() waits on the killed one.
+    let armed = false;
     receiver.decide = ({ n, deliveryId }) => {
-      if (!killAt && receiver.firstArrivals('/hook').length >= 40) {
+      if (armed && !killAt && receiver.firstArrivals('/hook').length >= 40) {
         killAt = { deliveryId, n };
         gw.child.kill('SIGKILL');
         return 'hang';
@@ -74,6 +77,7 @@ describe('webhooks through a SIGKILL on PostgreSQL (gateway child processes)', (
       return n % 4 === 0 ? 500 : n % 9 === 5 ? 'hang' : 200;
     };
     await sync(gw);
+    armed = true;
     await waitUntil('the kill', () => killAt, 30_000);
     const exit = await gw.exited;
     assert.equal(exit.signal, 'SIGKILL');
