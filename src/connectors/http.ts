@@ -5,6 +5,7 @@
  * this file only turns what happened on the wire into a response or a
  * ConnectorError that says whether trying again may help.
  */
+import { hash } from 'node:crypto';
 import { request, type Dispatcher } from 'undici';
 import { ConnectorError } from './errors';
 import { parseRetryAfter } from './retry';
@@ -24,6 +25,14 @@ export interface HttpResponse {
   headers: ResponseHeaders;
   /** The parsed JSON body (null for 204 and empty 2xx bodies). */
   json: unknown;
+  /**
+   * SHA-256 (hex) of the body's bytes as received: two responses with the
+   * same bodyHash hold the same records, which lets a full sync recognise a
+   * page it has mapped before (sync/page-digests.ts). Taken of the bytes,
+   * not the decoded text, and SHA-256 rather than md5 since CPUs hash it in
+   * hardware: a tenth of what parsing the body costs.
+   */
+  bodyHash: string;
   /** The request as it went out, credentials included: never report it unmasked. */
   request: HttpRequest;
 }
@@ -61,7 +70,7 @@ export function createTransport({ dispatcher, timeoutMs, mask }: TransportOption
     else signal?.addEventListener('abort', onAbort, { once: true });
     let status: number;
     let headers: ResponseHeaders;
-    let text: string;
+    let bytes: Buffer;
     try {
       const res = await request(req.url, {
         dispatcher,
@@ -74,7 +83,8 @@ export function createTransport({ dispatcher, timeoutMs, mask }: TransportOption
       });
       status = res.statusCode;
       headers = res.headers;
-      text = await res.body.text();
+      const body = await res.body.bytes();
+      bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     } catch (err) {
       if (signal?.aborted) throw signal.reason ?? err;
       if (timedOut) {
@@ -90,6 +100,7 @@ export function createTransport({ dispatcher, timeoutMs, mask }: TransportOption
       signal?.removeEventListener('abort', onAbort);
     }
 
+    const text = utf8Text(bytes);
     const url = mask(req.url.href);
     if (status < 200 || status >= 300) {
       const reason = `${where()} answered ${status}${excerpt(text, mask)}`;
@@ -100,7 +111,7 @@ export function createTransport({ dispatcher, timeoutMs, mask }: TransportOption
         retryAfterMs: parseRetryAfter(headers['retry-after']),
       });
     }
-    if (status === 204 || text.trim() === '') return { status, headers, json: null, request: req };
+    if (status === 204 || text.trim() === '') return { status, headers, json: null, bodyHash: hash('sha256', bytes, 'hex'), request: req };
 
     const type = String(headers['content-type'] ?? '');
     // application/json, application/vnd.github+json, application/hal+json...
@@ -111,7 +122,8 @@ export function createTransport({ dispatcher, timeoutMs, mask }: TransportOption
       });
     }
     try {
-      return { status, headers, json: JSON.parse(text), request: req };
+      const json: unknown = JSON.parse(text);
+      return { status, headers, json, bodyHash: hash('sha256', bytes, 'hex'), request: req };
     } catch (err) {
       // Usually a body cut short by the network or a proxy: worth another try.
       throw new ConnectorError(`${where()} returned invalid JSON (${(err as Error).message})${excerpt(text, mask)}`, {
@@ -121,6 +133,12 @@ export function createTransport({ dispatcher, timeoutMs, mask }: TransportOption
       });
     }
   };
+}
+
+/** The body as text, as undici's text() gives it: UTF-8, a leading byte order mark dropped. */
+function utf8Text(bytes: Buffer): string {
+  const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  return bytes.toString('utf8', bom ? 3 : 0);
 }
 
 function excerpt(text: string, mask: (s: string) => string): string {

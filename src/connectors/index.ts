@@ -30,7 +30,7 @@ export async function* fetchPages(
     const ctx = createPagingContext(client, source, collection, opts);
     const idAt = compileJsonPath(collection.idPath || '$.id');
     for await (const { page, next } of paginate(collection.pagination, ctx, opts.from ?? null)) {
-      yield { items: toItems(page.records, idAt), next, url: client.mask(page.request.url.href) };
+      yield { items: toItems(page.records, idAt), next, url: client.mask(page.request.url.href), bodyHash: page.bodyHash };
     }
   } finally {
     lease.release();

@@ -51,7 +51,7 @@ export function createPagingContext(
         { status: res.status, url: client.mask(res.request.url.href) },
       );
     }
-    return { records, json: res.json, headers: res.headers, request: res.request };
+    return { records, json: res.json, bodyHash: res.bodyHash, headers: res.headers, request: res.request };
   }
 
   return {

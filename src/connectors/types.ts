@@ -23,6 +23,8 @@ export interface Page {
   next: PageCheckpoint | null;
   /** The URL this page came from (secrets in the query masked). */
   url: string;
+  /** SHA-256 (hex) of the response body: equal bodies hold equal records. */
+  bodyHash: string;
 }
 
 /** Counters the engine increments as it goes; the sync engine persists them. */

@@ -169,6 +169,37 @@ export const syncRunSeen = pgTable(
 );
 
 /**
+ * What a page body maps to, remembered per collection so that a full run
+ * meeting the same bytes again need not map and hash its records: the
+ * distinct external ids the body maps to, in page order, and `digest`, the
+ * md5 of their content hashes joined by commas. A pure function of the body
+ * (`body_hash`) and of how it is mapped (`mapping_hash`, see
+ * sync/page-digests.ts), so a row is never stale, only unused; whether the
+ * stored records still match is checked against `records`, or known from
+ * `verified_event`. Only pages without record errors get one. A successful
+ * full run drops the rows it did not meet.
+ */
+export const pageDigests = pgTable(
+  'page_digests',
+  {
+    collectionId: uuid('collection_id')
+      .notNull()
+      .references(() => collections.id, { onDelete: 'cascade' }),
+    bodyHash: text('body_hash').notNull(),
+    mappingHash: text('mapping_hash').notNull(),
+    externalIds: text('external_ids').array().notNull(),
+    digest: text('digest').notNull(),
+    /**
+     * The collection's newest record event when the records were last known
+     * to match: while it still is the newest, nothing of the collection has
+     * changed since and the page needs no check at all.
+     */
+    verifiedEvent: bigint('verified_event', { mode: 'number' }),
+  },
+  (t) => [primaryKey({ columns: [t.collectionId, t.bodyHash] })],
+);
+
+/**
  * One row per schedule tick that enqueued (or tried to enqueue) a run: the
  * first instance to insert it wins, so N instances make one run per tick.
  */

@@ -4,7 +4,9 @@
  * changed and writes it, then the ending (finish.ts). Fetching, mapping,
  * reading and writing overlap, one page at each stage, so the API, this
  * process and the database work at the same time; memory holds those few
- * pages. A resumed run starts at its checkpoint with its saved stats.
+ * pages. A full run skips mapping pages whose body it has mapped before
+ * (page-digests.ts). A resumed run starts at its checkpoint with its saved
+ * stats.
  */
 import { findCollection, collectionConfig } from '../catalog/collections';
 import { findSource, sourceConfig } from '../catalog/sources';
@@ -16,8 +18,10 @@ import { abandonRun, succeedRun, type Ending } from './finish';
 import { buildPageBatch } from './page-batch';
 import { MAX_ATTEMPTS, releaseRun, saveSinceValue } from './queue';
 import { runStats, type RunRow } from './runs';
+import { refreshStatistics } from './statistics';
 import { CursorTracker, sinceValue } from './watermark';
-import { createPageWriter } from './page-writer';
+import { loadPageDigests, mappingHash } from './page-digests';
+import { createPageWriter, type PageInput } from './page-writer';
 import { LeaseLostError } from './write-page';
 
 /** Why a run's work was interrupted from outside: the worker is stopping, another instance took the run, or a cancel was asked for. */
@@ -77,7 +81,11 @@ export async function executeRun(rt: Runtime, run: RunRow, ctl: RunControl): Pro
   if (!ending) return;
   const stats = ending.status === 'SUCCEEDED' ? { ...progress.stats, deleted: ending.deleted } : progress.stats;
   const timings = Object.fromEntries(Object.entries(progress.timings).map(([k, v]) => [k, Math.round(v)]));
-  if (ending.status === 'SUCCEEDED') log.info({ stats, timings }, 'run succeeded');
+  if (ending.status === 'SUCCEEDED') {
+    log.info({ stats, timings }, 'run succeeded');
+    // Not awaited: the statistics are for the runs and queries after this one.
+    void refreshStatistics(rt, stats.created + stats.updated + stats.deleted);
+  }
   else if (ending.status === 'FAILED') log.error({ error: ending.error, stats }, 'run failed');
   else log.info({ stats }, 'run cancelled');
 }
@@ -111,6 +119,8 @@ async function drive(rt: Runtime, run: RunRow, ctl: RunControl, progress: Progre
   const toJson = compileMappingToJson(collection.mapping);
   const cursor = incremental ? new CursorTracker(incremental, run.maxCursor) : null;
   const counters: RequestCounters = { requests: run.requests, retries: run.retries };
+  // Incremental pages are seldom met twice; only full runs use digests.
+  const digests = full ? await loadPageDigests(rt, collection) : null;
 
   // Every page before a null checkpoint is committed: paging is done, only the ending is left.
   const pagingDone = run.pages > 0 && run.checkpoint === null;
@@ -123,6 +133,7 @@ async function drive(rt: Runtime, run: RunRow, ctl: RunControl, progress: Progre
       runId: run.id,
       collectionId: run.collectionId,
       full,
+      mappingHash: digests?.mappingHash ?? mappingHash(collection),
       stats: progress.stats,
       interruption: () => ctl.interruption(),
       timings,
@@ -150,10 +161,24 @@ async function drive(rt: Runtime, run: RunRow, ctl: RunControl, progress: Progre
         pending.push(prefetch(pages));
         const page = next.value;
         const mapped = performance.now();
-        const batch = await buildPageBatch(page.items, toJson, collection.idPath, cursor);
+        const known = digests?.known(page.bodyHash);
+        let input: PageInput;
+        if (known) {
+          let seenIds: string[] = [];
+          for (const item of page.items) {
+            cursor?.see(item.raw);
+            if (item.externalId !== null) seenIds.push(item.externalId);
+          }
+          // Once per page, as a mapped page lists them (page-digests.ts looks for ids on two pages).
+          if (seenIds.length > known.count) seenIds = [...new Set(seenIds)];
+          input = { known, seenIds, map: () => buildPageBatch(page.items, toJson, collection.idPath, null) };
+        } else {
+          const batch = await buildPageBatch(page.items, toJson, collection.idPath, cursor);
+          input = { batch, digest: digests?.remember(page.bodyHash, batch) ?? null };
+        }
         timings.mapMs += performance.now() - mapped;
         const end = { fetched: page.items.length, checkpoint: page.next, maxCursor: cursor?.value ?? null, counters };
-        if ((await writer.push(batch, end)) === 'cancel') return cancelled();
+        if ((await writer.push(input, end)) === 'cancel') return cancelled();
       }
     } finally {
       // A prefetch may be in flight: abort it, let it settle, then close the generator (releasing its client).
@@ -174,6 +199,11 @@ async function drive(rt: Runtime, run: RunRow, ctl: RunControl, progress: Progre
       full,
       incremental,
       maxCursor: cursor?.value ?? run.maxCursor,
+      // A resumed attempt did not meet the pages before its checkpoint: it leaves the digests alone.
+      digests:
+        digests && run.pages === 0 && !pagingDone
+          ? { runId: run.id, collectionId: run.collectionId, met: digests.met, newestEvent: digests.newestEvent }
+          : null,
     });
   } finally {
     timings.endMs += performance.now() - ending;

@@ -9,6 +9,7 @@ import { rows, type Tx } from '../db/client';
 import type { IncrementalConfig, SyncStats } from '../domain';
 import { Channels } from '../events/notifier';
 import type { Runtime } from '../runtime';
+import { settleDigests, type MetDigests } from './page-digests';
 import { advanceWatermark } from './watermark';
 import { EVENT_APPEND_LOCK, LeaseLostError } from './write-page';
 
@@ -24,6 +25,8 @@ export interface FinishingRun {
   /** The collection's incremental config: its watermark moves on success, whatever the mode. */
   incremental: IncrementalConfig | null;
   maxCursor: string | null;
+  /** What a full run that read every page knows of page digests (page-digests.ts); null for a resumed one. */
+  digests?: MetDigests | null;
 }
 
 /** Deletes what a successful full run did not see (within the guard) and marks the run SUCCEEDED, or FAILED when the guard trips. */
@@ -55,6 +58,7 @@ export async function succeedRun(rt: Runtime, run: FinishingRun): Promise<Ending
         }
         deleted = await deleteUnseen(tx, run);
       }
+      if (run.digests) await settleDigests(tx, run.digests);
     }
     if (run.incremental && run.maxCursor !== null) {
       const [c] = await rows<{ watermark: string | null }>(tx, sql`

@@ -11,7 +11,10 @@
  * which are still unchanged, so the stats stay exact and delete detection
  * still sees every id. While pages come back all new or changed (a first
  * import), the read is skipped and pages go straight to the upsert, whose
- * hash guard does the same sorting (see `probing`).
+ * hash guard does the same sorting (see `probing`). A page whose body a
+ * run mapped before comes unmapped, with its digest: one check in the
+ * database stands in for the read, and it is mapped only if that fails
+ * (page-digests.ts).
  *
  * A page is read as soon as it is pushed, while the page before it may still
  * be in its transaction: safe, since the upsert checks hashes again, so a
@@ -22,6 +25,7 @@ import type { RequestCounters } from '../connectors/index';
 import type { Runtime } from '../runtime';
 import type { Interruption } from './execute-run';
 import type { BatchRecord, PageBatch } from './page-batch';
+import { stillStored, type KnownPage, type NewDigest } from './page-digests';
 import { changedRecords, writePage } from './write-page';
 
 /** Unchanged pages are committed together at least this often, so progress stays visible and a resume re-reads little. */
@@ -35,6 +39,8 @@ export interface PageWriterRun {
   runId: string;
   collectionId: string;
   full: boolean;
+  /** The mapping hash page digests are stored under (page-digests.ts). */
+  mappingHash: string;
   stats: SyncStats;
   /** Checked after each write: a stop or a lost lease ends the run's work there. */
   interruption(): Interruption | null;
@@ -49,6 +55,15 @@ export interface PageEnd {
   counters: RequestCounters;
 }
 
+/**
+ * A page as the writer takes it: mapped (with the digest to store, if any),
+ * or known by its body's digest, with its ids and a way to map it should its
+ * records no longer be stored as it maps them.
+ */
+export type PageInput =
+  | { batch: PageBatch; digest: NewDigest | null }
+  | { known: KnownPage; seenIds: string[]; map(): Promise<PageBatch> };
+
 /** 'cancel' when the run must stop at this page boundary. */
 type Outcome = 'cancel' | null;
 
@@ -61,7 +76,7 @@ export interface PageWriter {
    * one is committed. Throws when the run must be handed back (stop, lost
    * lease) or a write failed.
    */
-  push(batch: PageBatch, end: PageEnd): Promise<Outcome>;
+  push(page: PageInput, end: PageEnd): Promise<Outcome>;
   /** Paging is over: writes the page still being read and what is pending, the last as the end of paging (checkpoint null). */
   finish(end: Omit<PageEnd, 'fetched' | 'checkpoint'>): Promise<Outcome>;
   /** Paging failed: writes what was already read, so a failed run reports it and a resumed one skips it. Never throws. */
@@ -74,6 +89,9 @@ interface ReadPage {
   batch: PageBatch;
   /** The records that need writing (all of them when the page was not read first). */
   records: BatchRecord[];
+  /** Records found unchanged by the read. */
+  unchanged: number;
+  digest: NewDigest | null;
   end: PageEnd;
   /** Whether changedRecords sorted out the unchanged records; if not, the upsert does. */
   probed: boolean;
@@ -82,7 +100,7 @@ interface ReadPage {
 export function createPageWriter(rt: Runtime, run: PageWriterRun): PageWriter {
   const { timings } = run;
   let stats = run.stats;
-  let pending = { pages: 0, fetched: 0, unchanged: 0, seenIds: [] as string[] };
+  let pending = { pages: 0, fetched: 0, unchanged: 0, seenIds: [] as string[], digests: [] as NewDigest[] };
   let lastWrite = performance.now();
   let reading: Promise<ReadPage> | null = null;
   let writing: Promise<{ cancelRequested: boolean }> | null = null;
@@ -99,13 +117,31 @@ export function createPageWriter(rt: Runtime, run: PageWriterRun): PageWriter {
     if (total > 0) probing = unchanged >= total * PROBE_SHARE;
   };
 
-  async function read(batch: PageBatch, end: PageEnd): Promise<ReadPage> {
-    if (!probing) return { batch, records: batch.records, end, probed: false };
+  async function read(page: PageInput, end: PageEnd): Promise<ReadPage> {
+    let batch: PageBatch;
+    let digest: NewDigest | null = null;
+    if ('known' in page) {
+      const started = performance.now();
+      const same = page.known.current || (await stillStored(rt, run.collectionId, run.mappingHash, page.known));
+      timings.readMs += performance.now() - started;
+      if (same) {
+        learn(page.known.count, page.known.count);
+        const quiet = { records: [], seenIds: page.seenIds, errors: [] };
+        return { batch: quiet, records: [], unchanged: page.known.count, digest, end, probed: true };
+      }
+      // Something on the page changed since: most of it likely did not, so read before writing.
+      batch = await page.map();
+      probing = true;
+    } else {
+      ({ batch, digest } = page);
+    }
+    if (!probing) return { batch, records: batch.records, unchanged: 0, digest, end, probed: false };
     const started = performance.now();
     const records = await changedRecords(rt, run.collectionId, batch.records);
     timings.readMs += performance.now() - started;
-    learn(batch.records.length - records.length, batch.records.length);
-    return { batch, records, end, probed: true };
+    const unchanged = batch.records.length - records.length;
+    learn(unchanged, batch.records.length);
+    return { batch, records, unchanged, digest, end, probed: true };
   }
 
   async function commit(records: BatchRecord[], errors: PageBatch['errors'], end: Omit<PageEnd, 'fetched'>, probed = true) {
@@ -119,6 +155,8 @@ export function createPageWriter(rt: Runtime, run: PageWriterRun): PageWriter {
       records,
       errors,
       seenIds: pending.seenIds,
+      digests: pending.digests,
+      mappingHash: run.mappingHash,
       checkpoint: end.checkpoint,
       maxCursor: end.maxCursor,
       stats: { ...stats, requests: end.counters.requests, retries: end.counters.retries },
@@ -129,18 +167,19 @@ export function createPageWriter(rt: Runtime, run: PageWriterRun): PageWriter {
     });
     stats = written.stats;
     if (!probed) learn(written.unchangedInUpsert, records.length);
-    pending = { pages: 0, fetched: 0, unchanged: 0, seenIds: [] };
+    pending = { pages: 0, fetched: 0, unchanged: 0, seenIds: [], digests: [] };
     lastWrite = performance.now();
     timings.writeMs += lastWrite - started;
     return written;
   }
 
   /** Adds a read page to what is pending; commits when it changed something or a flush is due. */
-  async function accept({ batch, records, end, probed }: ReadPage): Promise<{ cancelRequested: boolean }> {
+  async function accept({ batch, records, unchanged, digest, end, probed }: ReadPage): Promise<{ cancelRequested: boolean }> {
     pending.pages++;
     pending.fetched += end.fetched;
-    pending.unchanged += batch.records.length - records.length;
+    pending.unchanged += unchanged;
     if (run.full) for (const id of batch.seenIds) pending.seenIds.push(id);
+    if (digest) pending.digests.push(digest);
     const quiet = records.length === 0 && batch.errors.length === 0;
     const due = end.checkpoint === null || pending.seenIds.length >= FLUSH_IDS || performance.now() - lastWrite >= FLUSH_MS;
     if (quiet && !due) return { cancelRequested: false };
@@ -185,9 +224,9 @@ export function createPageWriter(rt: Runtime, run: PageWriterRun): PageWriter {
         unchanged: stats.unchanged + pending.unchanged,
       };
     },
-    push(batch, end) {
+    push(page, end) {
       const previous = reading;
-      reading = read(batch, end);
+      reading = read(page, end);
       reading.catch(() => {});
       return hand(previous);
     },

@@ -12,6 +12,7 @@ import type { SyncStats } from '../domain';
 import { Channels } from '../events/notifier';
 import type { Runtime } from '../runtime';
 import type { BatchRecord, PageBatch } from './page-batch';
+import { insertDigests, type NewDigest } from './page-digests';
 
 /**
  * Held (pg_advisory_xact_lock) from just before a transaction allocates
@@ -43,6 +44,9 @@ export interface PageWrite {
   errors: PageBatch['errors'];
   /** Every external id of the pages this write covers. */
   seenIds: string[];
+  /** Digests of the pages mapped since the last write (full runs), and the mapping they are of. */
+  digests: NewDigest[];
+  mappingHash: string;
   /** Where paging goes on; null after the last page. */
   checkpoint: unknown;
   maxCursor: string | null;
@@ -120,6 +124,8 @@ export async function writePage(rt: Runtime, w: PageWrite): Promise<PageWritten>
         VALUES (${w.runId}::uuid, ${stats.pages}::int, ARRAY(SELECT ${textRows(w.seenIds)}))
         ON CONFLICT (run_id, page) DO UPDATE SET external_ids = excluded.external_ids`);
     }
+
+    if (w.digests.length > 0) await tx.execute(insertDigests(w.collectionId, w.mappingHash, w.digests));
 
     const room = Math.max(0, w.maxRecordErrors - w.stats.failed);
     if (room > 0 && w.errors.length > 0) {

@@ -12,6 +12,8 @@ export interface FetchedPage {
   /** The array at the collection's dataPath. */
   records: unknown[];
   json: unknown;
+  /** See HttpResponse.bodyHash. */
+  bodyHash: string;
   headers: ResponseHeaders;
   /** The request as sent; its url is what relative next links resolve against. */
   request: HttpRequest;

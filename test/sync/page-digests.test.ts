@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { sql } from 'drizzle-orm';
+import { rows } from '../../src/db/client';
+import { DRIVERS } from '../helpers/db';
+import type { TestGateway } from '../helpers/gateway';
+import { createItemsCollection, eventsOf, type FakeApi, hoursLater, makeItems, maxEventId, recordStates, syncToEnd, useSyncWorld } from './fixtures';
+
+/** The collection's page digests: body hash -> mapping hash. */
+async function digests(gw: TestGateway, collectionDbId: string): Promise<Map<string, string>> {
+  const list = await rows<{ body_hash: string; mapping_hash: string }>(gw.rt.db, sql`
+    SELECT body_hash, mapping_hash FROM page_digests WHERE collection_id = ${collectionDbId}`);
+  return new Map(list.map((r) => [r.body_hash, r.mapping_hash]));
+}
+
+async function watermark(gw: TestGateway, collectionDbId: string) {
+  const [row] = await rows<{ watermark: string | null }>(gw.rt.db, sql`SELECT watermark FROM collections WHERE id = ${collectionDbId}`);
+  return row!.watermark;
+}
+
+for (const driver of DRIVERS) {
+  describe(`page digests on ${driver.name}`, () => {
+    let gw: TestGateway;
+    let api: FakeApi;
+    useSyncWorld(driver, 120, (w) => ({ gw, api } = w));
+
+    test('a page met before is checked against the stored records once the collection changed: a record changed and changed back upstream is written again', async () => {
+      const c = await createItemsCollection(gw, api, { incremental: true, pageSize: 50 });
+      const first = await syncToEnd(gw, c.id, 'FULL');
+      assert.equal(first.status, 'SUCCEEDED', first.error);
+      assert.equal(first.stats.created, 120);
+      assert.equal((await digests(gw, c.dbId)).size, 3, 'one digest per page');
+
+      // An incremental run takes a change; then upstream goes back to what the full run saw.
+      const original = api.items.get('it_00005')!;
+      api.items.set('it_00005', { ...original, name: 'changed for a while', updated: hoursLater(200) });
+      const incremental = await syncToEnd(gw, c.id, 'INCREMENTAL');
+      assert.equal(incremental.stats.updated, 1);
+      api.items.set('it_00005', original);
+      const before = await recordStates(gw, c.dbId);
+      const mark = await maxEventId(gw);
+
+      // Every body is byte for byte one the first full run mapped.
+      const second = await syncToEnd(gw, c.id, 'FULL');
+      assert.equal(second.status, 'SUCCEEDED', second.error);
+      assert.deepEqual(second.stats, { pages: 3, requests: 3, retries: 0, fetched: 120, created: 0, updated: 1, unchanged: 119, deleted: 0, failed: 0 });
+      const after = await recordStates(gw, c.dbId);
+      assert.deepEqual(after.get('it_00005')!.data, original, 'the record is stored as upstream has it again');
+      for (const [id, row] of after) if (id !== 'it_00005') assert.deepEqual(row, before.get(id), `${id} was not written`);
+      const events = await eventsOf(gw, c.dbId, mark);
+      assert.deepEqual(events.map((e) => `${e.type} ${e.external_id}`), ['UPDATED it_00005']);
+
+      // A full run of known pages still reads their cursors: the watermark comes back.
+      await gw.rt.db.execute(sql`UPDATE collections SET watermark = NULL WHERE id = ${c.dbId}`);
+      const third = await syncToEnd(gw, c.id, 'FULL');
+      assert.deepEqual(third.stats, { pages: 3, requests: 3, retries: 0, fetched: 120, created: 0, updated: 0, unchanged: 120, deleted: 0, failed: 0 });
+      assert.equal(await watermark(gw, c.dbId), hoursLater(120));
+    });
+
+    test('an id on two pages: a page is not trusted unchecked after a run that wrote the id twice', async () => {
+      // it_00080 comes first on page 1 as well as in its place on page 2; the run stores page 2's.
+      const c = await createItemsCollection(gw, api, { pageSize: 50 });
+      const early = { id: 'it_00080', name: 'the early copy', amount: 1, updated: hoursLater(1) };
+      api.extra = [early];
+      const removed = api.items.get('it_00080')!;
+      try {
+        const first = await syncToEnd(gw, c.id);
+        assert.equal(first.status, 'SUCCEEDED', first.error);
+        assert.equal((await recordStates(gw, c.dbId)).get('it_00080')!.data.name, 'Item 80');
+
+        // Page 1's bytes stay the same (as does the total); page 2 no longer has the id.
+        api.items.delete('it_00080');
+        const [filler] = makeItems(1, 999);
+        api.items.set(filler!.id, filler!);
+        const second = await syncToEnd(gw, c.id);
+        assert.equal(second.status, 'SUCCEEDED', second.error);
+        assert.deepEqual(
+          (await recordStates(gw, c.dbId)).get('it_00080')!.data,
+          early,
+          'page 1 was mapped again: the copy it carries is the one left upstream',
+        );
+        api.items.delete(filler!.id);
+      } finally {
+        api.extra = [];
+        api.items.set(removed.id, removed);
+      }
+    });
+
+    test('digests follow the source and the mapping: a full run keeps those of the bodies it met, a new mapping maps every page again', async () => {
+      const c = await createItemsCollection(gw, api, { pageSize: 50 });
+      assert.equal((await syncToEnd(gw, c.id)).status, 'SUCCEEDED');
+      const first = await digests(gw, c.dbId);
+      assert.equal(first.size, 3);
+
+      // One more item changes the envelope's total, so every body differs.
+      const [extra] = makeItems(1, 900);
+      api.items.set(extra!.id, extra!);
+      try {
+        const changed = await syncToEnd(gw, c.id);
+        assert.equal(changed.stats.created, 1);
+        assert.equal(changed.stats.unchanged, 120);
+        const second = await digests(gw, c.dbId);
+        assert.equal(second.size, 3, 'the old bodies are forgotten');
+        for (const body of second.keys()) assert.ok(!first.has(body));
+
+        await gw.ok(`mutation($id: ID!, $fields: [MappedFieldInput!]!) { setMapping(collectionId: $id, fields: $fields) { fields { name } } }`, {
+          id: c.id,
+          fields: [{ name: 'title', path: '$.name', type: 'TEXT' }],
+        });
+        const remapped = await syncToEnd(gw, c.id);
+        assert.deepEqual([remapped.stats.updated, remapped.stats.unchanged], [121, 0], 'known bodies, but another mapping');
+        const third = await digests(gw, c.dbId);
+        assert.deepEqual([...third.keys()].sort(), [...second.keys()].sort());
+        assert.equal(new Set(third.values()).size, 1);
+        assert.ok(![...second.values()].includes([...third.values()][0]!), 'stored under the new mapping');
+        const rerun = await syncToEnd(gw, c.id);
+        assert.deepEqual([rerun.stats.updated, rerun.stats.unchanged], [0, 121]);
+      } finally {
+        api.items.delete(extra!.id);
+      }
+    });
+  });
+}
