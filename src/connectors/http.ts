@@ -16,6 +16,12 @@ export interface HttpRequest {
   headers: Record<string, string>;
   /** Already serialized (JSON or form). */
   body?: string;
+  /**
+   * What the caller already knows a body with this hash holds: when it
+   * returns something, that is the response's json and the body is neither
+   * decoded nor parsed (see sync/page-digests.ts). Called for 2xx JSON bodies.
+   */
+  reuse?: (bodyHash: string) => unknown;
 }
 
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
@@ -33,6 +39,8 @@ export interface HttpResponse {
    * hardware: a tenth of what parsing the body costs.
    */
   bodyHash: string;
+  /** Whether json came from the request's `reuse` rather than from the body. */
+  reused?: boolean;
   /** The request as it went out, credentials included: never report it unmasked. */
   request: HttpRequest;
 }
@@ -100,10 +108,9 @@ export function createTransport({ dispatcher, timeoutMs, mask }: TransportOption
       signal?.removeEventListener('abort', onAbort);
     }
 
-    const text = utf8Text(bytes);
     const url = mask(req.url.href);
     if (status < 200 || status >= 300) {
-      const reason = `${where()} answered ${status}${excerpt(text, mask)}`;
+      const reason = `${where()} answered ${status}${excerpt(utf8Text(bytes), mask)}`;
       throw new ConnectorError(reason, {
         status,
         url,
@@ -111,19 +118,23 @@ export function createTransport({ dispatcher, timeoutMs, mask }: TransportOption
         retryAfterMs: parseRetryAfter(headers['retry-after']),
       });
     }
-    if (status === 204 || text.trim() === '') return { status, headers, json: null, bodyHash: hash('sha256', bytes, 'hex'), request: req };
+    const bodyHash = hash('sha256', bytes, 'hex');
+    if (status === 204 || isBlank(bytes)) return { status, headers, json: null, bodyHash, request: req };
 
     const type = String(headers['content-type'] ?? '');
     // application/json, application/vnd.github+json, application/hal+json...
     if (type && !/[/+]json\b/i.test(type)) {
-      throw new ConnectorError(`${where()} answered with content type "${type}", not JSON${excerpt(text, mask)}`, {
+      throw new ConnectorError(`${where()} answered with content type "${type}", not JSON${excerpt(utf8Text(bytes), mask)}`, {
         status,
         url,
       });
     }
+    const known = req.reuse?.(bodyHash);
+    if (known !== undefined) return { status, headers, json: known, bodyHash, reused: true, request: req };
+    const text = utf8Text(bytes);
     try {
       const json: unknown = JSON.parse(text);
-      return { status, headers, json, bodyHash: hash('sha256', bytes, 'hex'), request: req };
+      return { status, headers, json, bodyHash, request: req };
     } catch (err) {
       // Usually a body cut short by the network or a proxy: worth another try.
       throw new ConnectorError(`${where()} returned invalid JSON (${(err as Error).message})${excerpt(text, mask)}`, {
@@ -137,8 +148,20 @@ export function createTransport({ dispatcher, timeoutMs, mask }: TransportOption
 
 /** The body as text, as undici's text() gives it: UTF-8, a leading byte order mark dropped. */
 function utf8Text(bytes: Buffer): string {
-  const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
-  return bytes.toString('utf8', bom ? 3 : 0);
+  return bytes.toString('utf8', hasBom(bytes) ? 3 : 0);
+}
+
+/** Empty, or only a byte order mark and whitespace (read from the start: a real body stops the scan at once). */
+function isBlank(bytes: Buffer): boolean {
+  for (let i = hasBom(bytes) ? 3 : 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) return false;
+  }
+  return true;
+}
+
+function hasBom(bytes: Buffer): boolean {
+  return bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
 }
 
 function excerpt(text: string, mask: (s: string) => string): string {

@@ -11,6 +11,7 @@ import { leaseSourceClient } from './client';
 import { paginate } from './pagination/index';
 import { createPagingContext } from './paging-context';
 import { toItems } from './items';
+import { skeletonOf } from './skeleton';
 import type { FetchOptions, Page } from './types';
 
 export { closeSourceClients } from './client';
@@ -30,7 +31,16 @@ export async function* fetchPages(
     const ctx = createPagingContext(client, source, collection, opts);
     const idAt = compileJsonPath(collection.idPath || '$.id');
     for await (const { page, next } of paginate(collection.pagination, ctx, opts.from ?? null)) {
-      yield { items: toItems(page.records, idAt), next, url: client.mask(page.request.url.href), bodyHash: page.bodyHash };
+      const { records, json } = page;
+      yield {
+        items: page.reused ? [] : toItems(records, idAt),
+        size: records.length,
+        reused: page.reused,
+        skeleton: () => skeletonOf(json, records),
+        next,
+        url: client.mask(page.request.url.href),
+        bodyHash: page.bodyHash,
+      };
     }
   } finally {
     lease.release();

@@ -51,7 +51,7 @@ export function createPagingContext(
         { status: res.status, url: client.mask(res.request.url.href) },
       );
     }
-    return { records, json: res.json, bodyHash: res.bodyHash, headers: res.headers, request: res.request };
+    return { records, json: res.json, bodyHash: res.bodyHash, reused: res.reused === true, headers: res.headers, request: res.request };
   }
 
   return {
@@ -59,7 +59,7 @@ export function createPagingContext(
       const url = new URL(first.url);
       setParams(url, extra);
       setParams(url, params);
-      return fetchPage({ ...first, url, headers: { ...first.headers } });
+      return fetchPage({ ...first, url, headers: { ...first.headers }, reuse: opts.reuse });
     },
     follow(url, params) {
       // Source and collection headers carry credentials-like values too; an
@@ -74,7 +74,7 @@ export function createPagingContext(
       setParams(next, params);
       // The body of a POST collection belongs to its first request only; a
       // next link is a plain GET (Salesforce, DRF, GitHub all mean that).
-      return fetchPage({ method: 'GET', url: next, headers: { ...headers } });
+      return fetchPage({ method: 'GET', url: next, headers: { ...headers }, reuse: opts.reuse });
     },
     storable(url) {
       if (!credentialParam || !url.searchParams.has(credentialParam)) return url.href;

@@ -64,7 +64,7 @@ export function buildRequest(source: SourceConfig, collection: CollectionConfig)
 
 /** A copy fit for one attempt: layers may change headers and query freely. */
 export function cloneRequest(req: HttpRequest): HttpRequest {
-  return { method: req.method, url: new URL(req.url), headers: { ...req.headers }, body: req.body };
+  return { method: req.method, url: new URL(req.url), headers: { ...req.headers }, body: req.body, reuse: req.reuse };
 }
 
 /** Header names are case-insensitive; lower-case keys let later sources override earlier ones. */

@@ -18,7 +18,14 @@ export interface RawItem {
 }
 
 export interface Page {
+  /** The page's records; none when the body was reused (see FetchOptions.reuse). */
   items: RawItem[];
+  /** How many records the page holds: items.length, or as many as the reused body has. */
+  size: number;
+  /** The body was not parsed: FetchOptions.reuse knew it. */
+  reused: boolean;
+  /** The body without its records, as JSON text (connectors/skeleton.ts), for a later reuse. */
+  skeleton(): string;
   /** The request state for the page after this one; null on the last page. */
   next: PageCheckpoint | null;
   /** The URL this page came from (secrets in the query masked). */
@@ -41,4 +48,10 @@ export interface FetchOptions {
   counters?: RequestCounters;
   /** Aborts in-flight requests and backoff waits. */
   signal?: AbortSignal;
+  /**
+   * Given a page body's hash, the skeleton of that body (fleshed out, see
+   * connectors/skeleton.ts) when the caller knows it and does not need its
+   * records: the body is then neither decoded nor parsed.
+   */
+  reuse?: (bodyHash: string) => unknown;
 }

@@ -195,6 +195,11 @@ export const pageDigests = pgTable(
      * changed since and the page needs no check at all.
      */
     verifiedEvent: bigint('verified_event', { mode: 'number' }),
+    /** The body without its records (connectors/skeleton.ts) and how many it has: enough to page on without parsing it. */
+    skeleton: text('skeleton'),
+    size: integer('size'),
+    /** The largest incremental cursor value among its records (incremental collections). */
+    maxCursor: text('max_cursor'),
   },
   (t) => [primaryKey({ columns: [t.collectionId, t.bodyHash] })],
 );

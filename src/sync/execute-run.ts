@@ -12,7 +12,7 @@ import { findCollection, collectionConfig } from '../catalog/collections';
 import { findSource, sourceConfig } from '../catalog/sources';
 import { fetchPages, type Page, type RequestCounters } from '../connectors/index';
 import type { SyncStats } from '../domain';
-import { compileMappingToJson } from '../mapping/index';
+import { compileMappingToJson, type CompiledJsonMapping } from '../mapping/index';
 import type { Runtime } from '../runtime';
 import { abandonRun, succeedRun, type Ending } from './finish';
 import { buildPageBatch } from './page-batch';
@@ -20,7 +20,7 @@ import { MAX_ATTEMPTS, releaseRun, saveSinceValue } from './queue';
 import { runStats, type RunRow } from './runs';
 import { refreshStatistics } from './statistics';
 import { CursorTracker, sinceValue } from './watermark';
-import { loadPageDigests, mappingHash } from './page-digests';
+import { loadPageDigests, mappingHash, type PageDigests } from './page-digests';
 import { createPageWriter, type PageInput } from './page-writer';
 import { LeaseLostError } from './write-page';
 
@@ -46,16 +46,30 @@ export interface RunTimings {
   endMs: number;
 }
 
+/** How this attempt took its pages (page-digests.ts), for the run's log line. */
+interface PageKinds {
+  /** Not parsed: a body whose digest was current. */
+  reused: number;
+  /** Parsed, not mapped unless its records had changed: a known body. */
+  known: number;
+  mapped: number;
+}
+
 interface Progress {
   stats: SyncStats;
   timings: RunTimings;
+  pageKinds: PageKinds;
 }
 
 /** Never throws: every outcome ends in the run's row and the log. */
 export async function executeRun(rt: Runtime, run: RunRow, ctl: RunControl): Promise<void> {
   const log = rt.log.child({ runId: run.id, collectionId: run.collectionId, mode: run.mode });
   log.info({ attempt: run.attempts, resumedAtPage: run.pages || undefined }, 'run started');
-  const progress: Progress = { stats: runStats(run), timings: { waitMs: 0, mapMs: 0, readMs: 0, writeMs: 0, endMs: 0 } };
+  const progress: Progress = {
+    stats: runStats(run),
+    timings: { waitMs: 0, mapMs: 0, readMs: 0, writeMs: 0, endMs: 0 },
+    pageKinds: { reused: 0, known: 0, mapped: 0 },
+  };
   let ending: Ending | null;
   try {
     ending = await drive(rt, run, ctl, progress);
@@ -82,7 +96,7 @@ export async function executeRun(rt: Runtime, run: RunRow, ctl: RunControl): Pro
   const stats = ending.status === 'SUCCEEDED' ? { ...progress.stats, deleted: ending.deleted } : progress.stats;
   const timings = Object.fromEntries(Object.entries(progress.timings).map(([k, v]) => [k, Math.round(v)]));
   if (ending.status === 'SUCCEEDED') {
-    log.info({ stats, timings }, 'run succeeded');
+    log.info({ stats, timings, pageKinds: progress.pageKinds }, 'run succeeded');
     // Not awaited: the statistics are for the runs and queries after this one.
     void refreshStatistics(rt, stats.created + stats.updated + stats.deleted);
   }
@@ -128,7 +142,13 @@ async function drive(rt: Runtime, run: RunRow, ctl: RunControl, progress: Progre
     const local = new AbortController();
     const onAbort = () => local.abort();
     ctl.signal.addEventListener('abort', onAbort, { once: true });
-    const pages = fetchPages(source, collection, { from: run.checkpoint as Page['next'], extraQuery, counters, signal: local.signal });
+    const pages = fetchPages(source, collection, {
+      from: run.checkpoint as Page['next'],
+      extraQuery,
+      counters,
+      signal: local.signal,
+      reuse: digests ? (bodyHash) => digests.reusable(bodyHash) : undefined,
+    });
     const writer = createPageWriter(rt, {
       runId: run.id,
       collectionId: run.collectionId,
@@ -161,23 +181,10 @@ async function drive(rt: Runtime, run: RunRow, ctl: RunControl, progress: Progre
         pending.push(prefetch(pages));
         const page = next.value;
         const mapped = performance.now();
-        const known = digests?.known(page.bodyHash);
-        let input: PageInput;
-        if (known) {
-          let seenIds: string[] = [];
-          for (const item of page.items) {
-            cursor?.see(item.raw);
-            if (item.externalId !== null) seenIds.push(item.externalId);
-          }
-          // Once per page, as a mapped page lists them (page-digests.ts looks for ids on two pages).
-          if (seenIds.length > known.count) seenIds = [...new Set(seenIds)];
-          input = { known, seenIds, map: () => buildPageBatch(page.items, toJson, collection.idPath, null) };
-        } else {
-          const batch = await buildPageBatch(page.items, toJson, collection.idPath, cursor);
-          input = { batch, digest: digests?.remember(page.bodyHash, batch) ?? null };
-        }
+        const input = await pageInput(page, { digests, toJson, idPath: collection.idPath, cursor });
         timings.mapMs += performance.now() - mapped;
-        const end = { fetched: page.items.length, checkpoint: page.next, maxCursor: cursor?.value ?? null, counters };
+        progress.pageKinds['reused' in input ? 'reused' : 'known' in input ? 'known' : 'mapped']++;
+        const end = { fetched: page.size, checkpoint: page.next, maxCursor: cursor?.value ?? null, counters };
         if ((await writer.push(input, end)) === 'cancel') return cancelled();
       }
     } finally {
@@ -208,6 +215,45 @@ async function drive(rt: Runtime, run: RunRow, ctl: RunControl, progress: Progre
   } finally {
     timings.endMs += performance.now() - ending;
   }
+}
+
+interface PageMapping {
+  digests: PageDigests | null;
+  toJson: CompiledJsonMapping;
+  idPath: string;
+  cursor: CursorTracker | null;
+}
+
+/**
+ * What the writer gets for a page (page-digests.ts): a body reused without
+ * parsing, whose digest is current; a known body, mapped only if its stored
+ * records turn out to differ; or a page mapped here, with the digest to
+ * remember (full runs).
+ */
+async function pageInput(page: Page, m: PageMapping): Promise<PageInput> {
+  const { digests, cursor } = m;
+  const known = digests?.known(page.bodyHash);
+  if (page.reused) {
+    if (!known?.reuse) throw new Error(`page ${page.url}: reused a body the run does not know`);
+    cursor?.seeValue(known.reuse.maxCursor);
+    return { reused: known };
+  }
+  if (known) {
+    let seenIds: string[] = [];
+    for (const item of page.items) {
+      cursor?.see(item.raw);
+      if (item.externalId !== null) seenIds.push(item.externalId);
+    }
+    // Once per page, as a mapped page lists them (page-digests.ts looks for ids on two pages).
+    if (seenIds.length > known.count) seenIds = [...new Set(seenIds)];
+    return { known, seenIds, map: () => buildPageBatch(page.items, m.toJson, m.idPath, null) };
+  }
+  // A digest keeps its page's own largest cursor.
+  const pageCursor = cursor && digests ? cursor.fresh() : cursor;
+  const batch = await buildPageBatch(page.items, m.toJson, m.idPath, pageCursor);
+  if (pageCursor && pageCursor !== cursor) cursor!.absorb(pageCursor);
+  const shape = { skeleton: page.skeleton, size: page.size, maxCursor: pageCursor?.value ?? null };
+  return { batch, digest: digests?.remember(page.bodyHash, batch, shape) ?? null };
 }
 
 /**

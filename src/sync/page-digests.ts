@@ -24,6 +24,11 @@
  * touch the ids of the page they came from, unless an id turned up on two
  * pages, in which case nothing is stamped.
  *
+ * A body whose digest is current is not even parsed: its digest keeps a
+ * skeleton (the body without its records, connectors/skeleton.ts), its size
+ * and its largest cursor, which is all paging and the run need, and its ids
+ * go into the run's seen ids from page_digests itself (write-page.ts).
+ *
  * A row can never be wrong, only unused: it is a pure function of body and
  * mapping, and the records are checked each time. A successful full run
  * drops the rows of bodies it did not meet, so they track the source.
@@ -32,7 +37,8 @@ import { hash } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
 import { rows, textRows, type Executor, type Tx } from '../db/client';
 import type { CollectionConfig } from '../domain';
-import { canonicalJson } from '../mapping/index';
+import { fleshOut } from '../connectors/skeleton';
+import { canonicalJson, compileJsonPath } from '../mapping/index';
 import type { Runtime } from '../runtime';
 import type { PageBatch } from './page-batch';
 
@@ -51,6 +57,8 @@ export interface KnownPage {
   count: number;
   /** Nothing in the collection changed since its records were known to match (see verified_event): no check needed. */
   current: boolean;
+  /** Current pages only: what lets the body go unparsed. */
+  reuse: { skeleton: string; size: number; maxCursor: string | null } | null;
 }
 
 /** A page body just mapped, to be written with its page's transaction. */
@@ -58,6 +66,16 @@ export interface NewDigest {
   bodyHash: string;
   externalIds: string[];
   digest: string;
+  skeleton: string;
+  size: number;
+  maxCursor: string | null;
+}
+
+/** What a mapped page adds to its digest. */
+export interface PageShape {
+  skeleton(): string;
+  size: number;
+  maxCursor: string | null;
 }
 
 export interface PageDigests {
@@ -66,16 +84,19 @@ export interface PageDigests {
   newestEvent: number;
   /** The digest row of this body, if a run mapped it before with the same mapping. */
   known(bodyHash: string): KnownPage | undefined;
+  /** For FetchOptions.reuse: the fleshed-out skeleton of a body whose digest is current. */
+  reusable(bodyHash: string): unknown;
   /** The row to write for a page just mapped, or null (met already in this run, record errors, or empty). */
-  remember(bodyHash: string, batch: PageBatch): NewDigest | null;
+  remember(bodyHash: string, batch: PageBatch, shape: PageShape): NewDigest | null;
   /** Every body hash this run met, known or new. */
   readonly met: ReadonlySet<string>;
 }
 
 /** What the collection's bodies map to: everything but the bytes of the body. */
 export function mappingHash(collection: CollectionConfig): string {
-  const { dataPath, idPath, mapping } = collection;
-  return hash('md5', canonicalJson({ format: DIGEST_FORMAT, dataPath, idPath, mapping }), 'hex');
+  const { dataPath, idPath, mapping, incremental } = collection;
+  const cursor = incremental ? { path: incremental.cursorPath, format: incremental.format } : null;
+  return hash('md5', canonicalJson({ format: DIGEST_FORMAT, dataPath, idPath, mapping, cursor }), 'hex');
 }
 
 /** The md5 of a page's content hashes joined by commas, in page order; stillStored builds the same from `records`. */
@@ -87,10 +108,17 @@ export function digestOf(hashes: string[]): string {
 export async function loadPageDigests(rt: Runtime, collection: CollectionConfig): Promise<PageDigests> {
   const mapping = mappingHash(collection);
   const newest = await newestEvent(rt.db, collection.id);
-  const loaded = await rows<{ body_hash: string; n: number; current: boolean }>(rt.db, sql`
-    SELECT body_hash, cardinality(external_ids) AS n, verified_event IS NOT DISTINCT FROM ${newest}::bigint AS current
-    FROM page_digests WHERE collection_id = ${collection.id} AND mapping_hash = ${mapping}`);
-  const known = new Map(loaded.map((r) => [r.body_hash, { bodyHash: r.body_hash, count: Number(r.n), current: r.current }]));
+  const loaded = await rows<{ body_hash: string; n: number; current: boolean; skeleton: string | null; size: number | null; max_cursor: string | null }>(rt.db, sql`
+    SELECT body_hash, cardinality(external_ids) AS n, c.current,
+      CASE WHEN c.current THEN skeleton END AS skeleton, size, max_cursor
+    FROM page_digests, LATERAL (SELECT verified_event IS NOT DISTINCT FROM ${newest}::bigint AS current) c
+    WHERE collection_id = ${collection.id} AND mapping_hash = ${mapping}`);
+  const known = new Map<string, KnownPage>();
+  for (const r of loaded) {
+    const reuse = r.skeleton !== null && r.size !== null ? { skeleton: r.skeleton, size: Number(r.size), maxCursor: r.max_cursor } : null;
+    known.set(r.body_hash, { bodyHash: r.body_hash, count: Number(r.n), current: r.current, reuse });
+  }
+  const recordsAt = compileJsonPath(collection.dataPath || '$');
   const met = new Set<string>();
   return {
     mappingHash: mapping,
@@ -101,7 +129,11 @@ export async function loadPageDigests(rt: Runtime, collection: CollectionConfig)
       if (page) met.add(bodyHash);
       return page;
     },
-    remember(bodyHash, batch) {
+    reusable(bodyHash) {
+      const reuse = known.get(bodyHash)?.reuse;
+      return reuse ? fleshOut(reuse.skeleton, recordsAt, reuse.size) : undefined;
+    },
+    remember(bodyHash, batch, shape) {
       // Once per body per run: one insert must not update a row twice.
       if (met.has(bodyHash)) return null;
       met.add(bodyHash);
@@ -113,7 +145,7 @@ export async function loadPageDigests(rt: Runtime, collection: CollectionConfig)
         externalIds[i] = records[i]!.externalId;
         hashes[i] = records[i]!.hash;
       }
-      return { bodyHash, externalIds, digest: digestOf(hashes) };
+      return { bodyHash, externalIds, digest: digestOf(hashes), skeleton: shape.skeleton(), size: shape.size, maxCursor: shape.maxCursor };
     },
   };
 }
@@ -139,13 +171,28 @@ export async function stillStored(rt: Runtime, collectionId: string, mappingHash
 
 /** The statement writing new digests, inside a page's transaction. */
 export function insertDigests(collectionId: string, mappingHash: string, digests: NewDigest[]): SQL {
-  const input = JSON.stringify(digests.map((d) => ({ b: d.bodyHash, i: d.externalIds, d: d.digest })));
+  const input = JSON.stringify(digests.map((d) => ({ b: d.bodyHash, i: d.externalIds, d: d.digest, k: d.skeleton, s: d.size, c: d.maxCursor })));
   return sql`
-    INSERT INTO page_digests (collection_id, body_hash, mapping_hash, external_ids, digest)
-    SELECT ${collectionId}::uuid, x.b, ${mappingHash}, ARRAY(SELECT json_array_elements_text(x.i)), x.d
-    FROM json_to_recordset(${input}::json) AS x(b text, i json, d text)
+    INSERT INTO page_digests (collection_id, body_hash, mapping_hash, external_ids, digest, skeleton, size, max_cursor)
+    SELECT ${collectionId}::uuid, x.b, ${mappingHash}, ARRAY(SELECT json_array_elements_text(x.i)), x.d, x.k, x.s, x.c
+    FROM json_to_recordset(${input}::json) AS x(b text, i json, d text, k text, s int, c text)
     ON CONFLICT (collection_id, body_hash) DO UPDATE
-      SET mapping_hash = excluded.mapping_hash, external_ids = excluded.external_ids, digest = excluded.digest`;
+      SET mapping_hash = excluded.mapping_hash, external_ids = excluded.external_ids, digest = excluded.digest,
+          skeleton = excluded.skeleton, size = excluded.size, max_cursor = excluded.max_cursor, verified_event = NULL`;
+}
+
+/**
+ * The seen ids of pages that were reused, not parsed, taken from their
+ * digests, with those the run sends: the whole value for a sync_run_seen
+ * row. Their count is checked by the caller against what the run expected,
+ * so a digest that went away cannot make records look unseen (deleted).
+ */
+export function seenWithDigests(collectionId: string, mappingHash: string, ids: string[], bodies: string[]): SQL {
+  return sql`ARRAY(
+    SELECT ${textRows(ids)}
+    UNION ALL
+    SELECT unnest(d.external_ids) FROM ${textRows(bodies)} AS b(h)
+    JOIN page_digests d ON d.collection_id = ${collectionId} AND d.body_hash = b.h AND d.mapping_hash = ${mappingHash})`;
 }
 
 /** The collection's newest record event id, 0 when it has none. */

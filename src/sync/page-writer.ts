@@ -32,6 +32,8 @@ import { changedRecords, writePage } from './write-page';
 const FLUSH_MS = 1_000;
 /** ...and before this many of their seen ids pile up in memory. */
 const FLUSH_IDS = 20_000;
+/** ...and before this many reused pages, whose seen ids the database fills in, pile up. */
+const FLUSH_PAGES = 200;
 /** Pages are read before they are written while at least this share of a page's records turns out unchanged. */
 const PROBE_SHARE = 0.1;
 
@@ -62,7 +64,9 @@ export interface PageEnd {
  */
 export type PageInput =
   | { batch: PageBatch; digest: NewDigest | null }
-  | { known: KnownPage; seenIds: string[]; map(): Promise<PageBatch> };
+  | { known: KnownPage; seenIds: string[]; map(): Promise<PageBatch> }
+  /** Not parsed: its digest is current, its ids are taken from it in the database. */
+  | { reused: KnownPage };
 
 /** 'cancel' when the run must stop at this page boundary. */
 type Outcome = 'cancel' | null;
@@ -92,6 +96,8 @@ interface ReadPage {
   /** Records found unchanged by the read. */
   unchanged: number;
   digest: NewDigest | null;
+  /** A reused page, whose seen ids come from its digest. */
+  reused: KnownPage | null;
   end: PageEnd;
   /** Whether changedRecords sorted out the unchanged records; if not, the upsert does. */
   probed: boolean;
@@ -100,7 +106,7 @@ interface ReadPage {
 export function createPageWriter(rt: Runtime, run: PageWriterRun): PageWriter {
   const { timings } = run;
   let stats = run.stats;
-  let pending = { pages: 0, fetched: 0, unchanged: 0, seenIds: [] as string[], digests: [] as NewDigest[] };
+  let pending = { pages: 0, fetched: 0, unchanged: 0, seenIds: [] as string[], digests: [] as NewDigest[], reused: [] as KnownPage[] };
   let lastWrite = performance.now();
   let reading: Promise<ReadPage> | null = null;
   let writing: Promise<{ cancelRequested: boolean }> | null = null;
@@ -120,6 +126,12 @@ export function createPageWriter(rt: Runtime, run: PageWriterRun): PageWriter {
   async function read(page: PageInput, end: PageEnd): Promise<ReadPage> {
     let batch: PageBatch;
     let digest: NewDigest | null = null;
+    const reused = null;
+    if ('reused' in page) {
+      learn(page.reused.count, page.reused.count);
+      const quiet = { records: [], seenIds: [], errors: [] };
+      return { batch: quiet, records: [], unchanged: page.reused.count, digest, reused: page.reused, end, probed: true };
+    }
     if ('known' in page) {
       const started = performance.now();
       const same = page.known.current || (await stillStored(rt, run.collectionId, run.mappingHash, page.known));
@@ -127,7 +139,7 @@ export function createPageWriter(rt: Runtime, run: PageWriterRun): PageWriter {
       if (same) {
         learn(page.known.count, page.known.count);
         const quiet = { records: [], seenIds: page.seenIds, errors: [] };
-        return { batch: quiet, records: [], unchanged: page.known.count, digest, end, probed: true };
+        return { batch: quiet, records: [], unchanged: page.known.count, digest, reused, end, probed: true };
       }
       // Something on the page changed since: most of it likely did not, so read before writing.
       batch = await page.map();
@@ -135,13 +147,13 @@ export function createPageWriter(rt: Runtime, run: PageWriterRun): PageWriter {
     } else {
       ({ batch, digest } = page);
     }
-    if (!probing) return { batch, records: batch.records, unchanged: 0, digest, end, probed: false };
+    if (!probing) return { batch, records: batch.records, unchanged: 0, digest, reused, end, probed: false };
     const started = performance.now();
     const records = await changedRecords(rt, run.collectionId, batch.records);
     timings.readMs += performance.now() - started;
     const unchanged = batch.records.length - records.length;
     learn(unchanged, batch.records.length);
-    return { batch, records, unchanged, digest, end, probed: true };
+    return { batch, records, unchanged, digest, reused, end, probed: true };
   }
 
   async function commit(records: BatchRecord[], errors: PageBatch['errors'], end: Omit<PageEnd, 'fetched'>, probed = true) {
@@ -156,6 +168,7 @@ export function createPageWriter(rt: Runtime, run: PageWriterRun): PageWriter {
       errors,
       seenIds: pending.seenIds,
       digests: pending.digests,
+      reused: pending.reused,
       mappingHash: run.mappingHash,
       checkpoint: end.checkpoint,
       maxCursor: end.maxCursor,
@@ -167,21 +180,22 @@ export function createPageWriter(rt: Runtime, run: PageWriterRun): PageWriter {
     });
     stats = written.stats;
     if (!probed) learn(written.unchangedInUpsert, records.length);
-    pending = { pages: 0, fetched: 0, unchanged: 0, seenIds: [], digests: [] };
+    pending = { pages: 0, fetched: 0, unchanged: 0, seenIds: [], digests: [], reused: [] };
     lastWrite = performance.now();
     timings.writeMs += lastWrite - started;
     return written;
   }
 
   /** Adds a read page to what is pending; commits when it changed something or a flush is due. */
-  async function accept({ batch, records, unchanged, digest, end, probed }: ReadPage): Promise<{ cancelRequested: boolean }> {
+  async function accept({ batch, records, unchanged, digest, reused, end, probed }: ReadPage): Promise<{ cancelRequested: boolean }> {
     pending.pages++;
     pending.fetched += end.fetched;
     pending.unchanged += unchanged;
     if (run.full) for (const id of batch.seenIds) pending.seenIds.push(id);
     if (digest) pending.digests.push(digest);
+    if (reused && run.full) pending.reused.push(reused);
     const quiet = records.length === 0 && batch.errors.length === 0;
-    const due = end.checkpoint === null || pending.seenIds.length >= FLUSH_IDS || performance.now() - lastWrite >= FLUSH_MS;
+    const due = end.checkpoint === null || pending.seenIds.length >= FLUSH_IDS || pending.reused.length >= FLUSH_PAGES || performance.now() - lastWrite >= FLUSH_MS;
     if (quiet && !due) return { cancelRequested: false };
     return commit(records, batch.errors, end, probed);
   }

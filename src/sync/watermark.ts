@@ -51,7 +51,25 @@ export class CursorTracker {
   }
 
   see(raw: unknown): void {
-    const ms = cursorInstant(this.at(raw), this.incremental.format);
+    this.seeInstant(cursorInstant(this.at(raw), this.incremental.format));
+  }
+
+  /** A value as `value` gives it (a page's largest, kept with its digest). */
+  seeValue(value: string | null): void {
+    if (value !== null) this.seeInstant(cursorInstant(value, this.incremental.format));
+  }
+
+  /** Takes in what another tracker saw (one page's own). */
+  absorb(other: CursorTracker): void {
+    this.seeInstant(other.maxMs);
+  }
+
+  /** A tracker of the same cursor that has seen nothing. */
+  fresh(): CursorTracker {
+    return new CursorTracker(this.incremental, null);
+  }
+
+  private seeInstant(ms: number | null): void {
     if (ms !== null && (this.maxMs === null || ms > this.maxMs)) this.maxMs = ms;
   }
 

@@ -12,7 +12,7 @@ import type { SyncStats } from '../domain';
 import { Channels } from '../events/notifier';
 import type { Runtime } from '../runtime';
 import type { BatchRecord, PageBatch } from './page-batch';
-import { insertDigests, type NewDigest } from './page-digests';
+import { insertDigests, seenWithDigests, type KnownPage, type NewDigest } from './page-digests';
 
 /**
  * Held (pg_advisory_xact_lock) from just before a transaction allocates
@@ -46,6 +46,8 @@ export interface PageWrite {
   seenIds: string[];
   /** Digests of the pages mapped since the last write (full runs), and the mapping they are of. */
   digests: NewDigest[];
+  /** Pages reused without parsing (full runs): their seen ids come from their digests. */
+  reused: KnownPage[];
   mappingHash: string;
   /** Where paging goes on; null after the last page. */
   checkpoint: unknown;
@@ -117,12 +119,20 @@ export async function writePage(rt: Runtime, w: PageWrite): Promise<PageWritten>
       failed: w.stats.failed + w.errors.length,
     };
 
-    if (w.full && w.seenIds.length > 0) {
+    if (w.full && (w.seenIds.length > 0 || w.reused.length > 0)) {
       // Keyed by the last page covered: a resumed run re-reads from its checkpoint, so keys never collide with committed ones.
-      await tx.execute(sql`
+      const bodies = w.reused.map((p) => p.bodyHash);
+      const [seen] = await rows<{ n: number }>(tx, sql`
         INSERT INTO sync_run_seen (run_id, page, external_ids)
-        VALUES (${w.runId}::uuid, ${stats.pages}::int, ARRAY(SELECT ${textRows(w.seenIds)}))
-        ON CONFLICT (run_id, page) DO UPDATE SET external_ids = excluded.external_ids`);
+        VALUES (${w.runId}::uuid, ${stats.pages}::int, ${seenWithDigests(w.collectionId, w.mappingHash, w.seenIds, bodies)})
+        ON CONFLICT (run_id, page) DO UPDATE SET external_ids = excluded.external_ids
+        RETURNING cardinality(external_ids) AS n`);
+      let expected = w.seenIds.length;
+      for (const p of w.reused) expected += p.count;
+      // Missing ids would look deleted at the end of the run: fail the page instead.
+      if (Number(seen?.n) !== expected) {
+        throw new Error(`page digests changed during the run (${Number(seen?.n)} seen ids where ${expected} were expected); this page and the ones before it were not committed`);
+      }
     }
 
     if (w.digests.length > 0) await tx.execute(insertDigests(w.collectionId, w.mappingHash, w.digests));

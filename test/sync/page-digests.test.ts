@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm';
 import { rows } from '../../src/db/client';
 import { DRIVERS } from '../helpers/db';
 import type { TestGateway } from '../helpers/gateway';
+import { sendJson, startApiServer } from '../helpers/api-server';
 import { createItemsCollection, eventsOf, type FakeApi, hoursLater, makeItems, maxEventId, recordStates, syncToEnd, useSyncWorld } from './fixtures';
 
 /** The collection's page digests: body hash -> mapping hash. */
@@ -83,6 +84,60 @@ for (const driver of DRIVERS) {
       } finally {
         api.extra = [];
         api.items.set(removed.id, removed);
+      }
+    });
+
+    test('pages reused without parsing still count their ids as seen: only what is really gone is deleted', async () => {
+      const c = await createItemsCollection(gw, api, { pageSize: 50 });
+      assert.equal((await syncToEnd(gw, c.id)).status, 'SUCCEEDED');
+      const noop = await syncToEnd(gw, c.id);
+      assert.deepEqual(noop.stats, { pages: 3, requests: 3, retries: 0, fetched: 120, created: 0, updated: 0, unchanged: 120, deleted: 0, failed: 0 });
+
+      // The last page changes (one record swapped for another); the first two are byte for byte the same.
+      const gone = api.items.get('it_00120')!;
+      api.items.delete(gone.id);
+      const [newcomer] = makeItems(1, 121);
+      api.items.set(newcomer!.id, newcomer!);
+      try {
+        const before = await recordStates(gw, c.dbId);
+        const run = await syncToEnd(gw, c.id);
+        assert.equal(run.status, 'SUCCEEDED', run.error);
+        assert.deepEqual(run.stats, { pages: 3, requests: 3, retries: 0, fetched: 120, created: 1, updated: 0, unchanged: 119, deleted: 1, failed: 0 });
+        const after = await recordStates(gw, c.dbId);
+        assert.equal(after.get('it_00120')!.deleted, true);
+        for (const [id, row] of before) if (id !== 'it_00120') assert.deepEqual(after.get(id), row, `${id} was not written`);
+      } finally {
+        api.items.delete(newcomer!.id);
+        api.items.set(gone.id, gone);
+      }
+    });
+
+    test('cursor paging from the last record walks reused pages as it walks parsed ones', async () => {
+      const items = makeItems(45);
+      const cursors: Array<string | null> = [];
+      const cursorApi = await startApiServer((_req, res, url) => {
+        const after = url.searchParams.get('after');
+        cursors.push(after);
+        const limit = Number(url.searchParams.get('limit'));
+        const from = after === null ? 0 : items.findIndex((i) => i.id === after) + 1;
+        const data = items.slice(from, from + limit);
+        sendJson(res, 200, { object: 'list', has_more: from + limit < items.length, data });
+      });
+      try {
+        const source = (await gw.ok(`mutation($input: SourceInput!) { createSource(input: $input) { id } }`, { input: { name: 'cursor-api', baseUrl: cursorApi.baseUrl } })).createSource;
+        const pagination = { type: 'CURSOR', cursorParam: 'after', cursorPath: '$.id', cursorFromLastRecord: true, hasMorePath: '$.has_more', limitParam: 'limit', pageSize: 10 };
+        const input = { sourceId: source.id, name: 'listed', path: '/list', dataPath: '$.data', pagination };
+        const collection = (await gw.ok(`mutation($input: CollectionInput!) { createCollection(input: $input) { id } }`, { input })).createCollection;
+        const first = await syncToEnd(gw, collection.id);
+        assert.equal(first.stats.created, 45);
+        const asked = cursors.length;
+        for (let i = 0; i < 2; i++) {
+          const again = await syncToEnd(gw, collection.id);
+          assert.deepEqual(again.stats, { pages: 5, requests: 5, retries: 0, fetched: 45, created: 0, updated: 0, unchanged: 45, deleted: 0, failed: 0 });
+        }
+        assert.deepEqual(cursors.slice(asked), [null, 'it_00010', 'it_00020', 'it_00030', 'it_00040', null, 'it_00010', 'it_00020', 'it_00030', 'it_00040']);
+      } finally {
+        await cursorApi.close();
       }
     });
 

@@ -14,6 +14,8 @@ export interface FetchedPage {
   json: unknown;
   /** See HttpResponse.bodyHash. */
   bodyHash: string;
+  /** json is FetchOptions.reuse's stand-in, not the parsed body. */
+  reused: boolean;
   headers: ResponseHeaders;
   /** The request as sent; its url is what relative next links resolve against. */
   request: HttpRequest;
