@@ -160,6 +160,12 @@ export async function eventsOf(gw: TestGateway, collectionDbId: string, afterId 
     WHERE collection_id = ${collectionDbId} AND id > ${afterId} ORDER BY id`);
 }
 
+/** The collection's incremental watermark. */
+export async function watermark(gw: TestGateway, collectionDbId: string): Promise<string | null> {
+  const [row] = await rows<{ watermark: string | null }>(gw.rt.db, sql`SELECT watermark FROM collections WHERE id = ${collectionDbId}`);
+  return row!.watermark;
+}
+
 export async function maxEventId(gw: TestGateway): Promise<number> {
   const [row] = await rows<{ id: string }>(gw.rt.db, sql`SELECT coalesce(max(id), 0)::text AS id FROM record_events`);
   return Number(row!.id);

@@ -1,15 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { sql } from 'drizzle-orm';
-import { rows } from '../../src/db/client';
 import { DRIVERS } from '../helpers/db';
 import type { TestGateway } from '../helpers/gateway';
-import { createItemsCollection, eventsOf, type FakeApi, hoursLater, makeItems, maxEventId, recordStates, startFakeApi, syncToEnd, useSyncWorld } from './fixtures';
-
-async function watermark(gw: TestGateway, collectionDbId: string) {
-  const [row] = await rows<{ watermark: string | null }>(gw.rt.db, sql`SELECT watermark FROM collections WHERE id = ${collectionDbId}`);
-  return row!.watermark;
-}
+import { createItemsCollection, eventsOf, type FakeApi, hoursLater, makeItems, maxEventId, recordStates, startFakeApi, syncToEnd, useSyncWorld, watermark } from './fixtures';
 
 for (const driver of DRIVERS) {
   describe(`incremental import on ${driver.name}`, () => {

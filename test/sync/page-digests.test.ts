@@ -5,18 +5,13 @@ import { rows } from '../../src/db/client';
 import { DRIVERS } from '../helpers/db';
 import type { TestGateway } from '../helpers/gateway';
 import { sendJson, startApiServer } from '../helpers/api-server';
-import { createItemsCollection, eventsOf, type FakeApi, hoursLater, makeItems, maxEventId, recordStates, syncToEnd, useSyncWorld } from './fixtures';
+import { createItemsCollection, eventsOf, type FakeApi, hoursLater, makeItems, maxEventId, recordStates, syncToEnd, useSyncWorld, watermark } from './fixtures';
 
 /** The collection's page digests: body hash -> mapping hash. */
 async function digests(gw: TestGateway, collectionDbId: string): Promise<Map<string, string>> {
   const list = await rows<{ body_hash: string; mapping_hash: string }>(gw.rt.db, sql`
     SELECT body_hash, mapping_hash FROM page_digests WHERE collection_id = ${collectionDbId}`);
   return new Map(list.map((r) => [r.body_hash, r.mapping_hash]));
-}
-
-async function watermark(gw: TestGateway, collectionDbId: string) {
-  const [row] = await rows<{ watermark: string | null }>(gw.rt.db, sql`SELECT watermark FROM collections WHERE id = ${collectionDbId}`);
-  return row!.watermark;
 }
 
 for (const driver of DRIVERS) {
