@@ -4,12 +4,13 @@
  * Every ending checks the lease like a page does, and clears the run's seen
  * ids, which only a run in progress needs.
  */
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { rows, type Tx } from '../db/client';
 import type { IncrementalConfig, SyncStats } from '../domain';
 import { Channels } from '../events/notifier';
 import type { Runtime } from '../runtime';
 import { settleDigests, type MetDigests } from './page-digests';
+import { forgetSeen, seenIds } from './seen';
 import { advanceWatermark } from './watermark';
 import { EVENT_APPEND_LOCK, LeaseLostError } from './write-page';
 
@@ -109,17 +110,8 @@ async function deleteUnseen(tx: Tx, run: FinishingRun): Promise<number> {
   return row?.n ?? 0;
 }
 
-/**
- * The ids a run saw, as rows of external_id, for an anti-join against the
- * collection. Not deduplicated: a seen id matches or not however often it
- * was seen, and DISTINCT would hash the whole list first.
- */
-function seenIds(runId: string): SQL {
-  return sql`SELECT unnest(external_ids) AS external_id FROM sync_run_seen WHERE run_id = ${runId}`;
-}
-
 async function endRun(tx: Tx, rt: Runtime, runId: string, ending: Ending, stats?: SyncStats): Promise<Ending> {
-  await tx.execute(sql`DELETE FROM sync_run_seen WHERE run_id = ${runId}`);
+  await tx.execute(forgetSeen(runId));
   const counts = stats
     ? sql`pages = ${stats.pages}, requests = ${stats.requests}, retries = ${stats.retries},
         fetched = ${stats.fetched}, created = ${stats.created}, updated = ${stats.updated},

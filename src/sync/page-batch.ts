@@ -30,6 +30,17 @@ interface RecordError {
   message: string;
 }
 
+/** A batch's external ids and hashes as two lists, in batch order: what the database is sent to compare them. */
+export function idsAndHashes(records: BatchRecord[]): { ids: string[]; hashes: string[] } {
+  const ids = new Array<string>(records.length);
+  const hashes = new Array<string>(records.length);
+  for (let i = 0; i < records.length; i++) {
+    ids[i] = records[i]!.externalId;
+    hashes[i] = records[i]!.hash;
+  }
+  return { ids, hashes };
+}
+
 const SLICE = 200;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 

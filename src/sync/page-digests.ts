@@ -27,7 +27,7 @@
  * A body whose digest is current is not even parsed: its digest keeps a
  * skeleton (the body without its records, connectors/skeleton.ts), its size
  * and its largest cursor, which is all paging and the run need, and its ids
- * go into the run's seen ids from page_digests itself (write-page.ts).
+ * go into the run's seen ids from page_digests itself (seen.ts).
  *
  * A row can never be wrong, only unused: it is a pure function of body and
  * mapping, and the records are checked each time. A successful full run
@@ -40,7 +40,8 @@ import type { CollectionConfig } from '../domain';
 import { fleshOut } from '../connectors/skeleton';
 import { canonicalJson, compileJsonPath } from '../mapping/index';
 import type { Runtime } from '../runtime';
-import type { PageBatch } from './page-batch';
+import { idsAndHashes, type PageBatch } from './page-batch';
+import { seenIds } from './seen';
 
 /**
  * Part of every mapping hash. Bump it when a change to the code (coercion,
@@ -138,13 +139,7 @@ export async function loadPageDigests(rt: Runtime, collection: CollectionConfig)
       if (met.has(bodyHash)) return null;
       met.add(bodyHash);
       if (batch.errors.length > 0 || batch.records.length === 0) return null;
-      const { records } = batch;
-      const externalIds = new Array<string>(records.length);
-      const hashes = new Array<string>(records.length);
-      for (let i = 0; i < records.length; i++) {
-        externalIds[i] = records[i]!.externalId;
-        hashes[i] = records[i]!.hash;
-      }
+      const { ids: externalIds, hashes } = idsAndHashes(batch.records);
       return { bodyHash, externalIds, digest: digestOf(hashes), skeleton: shape.skeleton(), size: shape.size, maxCursor: shape.maxCursor };
     },
   };
@@ -157,15 +152,16 @@ export async function loadPageDigests(rt: Runtime, collection: CollectionConfig)
  */
 export async function stillStored(rt: Runtime, collectionId: string, mappingHash: string, page: KnownPage): Promise<boolean> {
   const [row] = await rows<{ same: boolean }>(rt.db, sql`
-    SELECT md5(string_agg(coalesce(r.hash, '-'), ',' ORDER BY u.ord)) = p.digest AS same
+    SELECT (
+      SELECT md5(string_agg(coalesce(r.hash, '-'), ',' ORDER BY u.ord))
+      FROM unnest(p.external_ids) WITH ORDINALITY AS u(e, ord)
+      LEFT JOIN LATERAL (
+        SELECT r.hash FROM records r
+        WHERE r.collection_id = p.collection_id AND r.external_id = u.e AND r.deleted_at IS NULL LIMIT 1
+      ) r ON true
+    ) = p.digest AS same
     FROM page_digests p
-    CROSS JOIN LATERAL unnest(p.external_ids) WITH ORDINALITY AS u(e, ord)
-    LEFT JOIN LATERAL (
-      SELECT r.hash FROM records r
-      WHERE r.collection_id = p.collection_id AND r.external_id = u.e AND r.deleted_at IS NULL LIMIT 1
-    ) r ON true
-    WHERE p.collection_id = ${collectionId} AND p.body_hash = ${page.bodyHash} AND p.mapping_hash = ${mappingHash}
-    GROUP BY p.digest`);
+    WHERE p.collection_id = ${collectionId} AND p.body_hash = ${page.bodyHash} AND p.mapping_hash = ${mappingHash}`);
   return row?.same === true;
 }
 
@@ -179,20 +175,6 @@ export function insertDigests(collectionId: string, mappingHash: string, digests
     ON CONFLICT (collection_id, body_hash) DO UPDATE
       SET mapping_hash = excluded.mapping_hash, external_ids = excluded.external_ids, digest = excluded.digest,
           skeleton = excluded.skeleton, size = excluded.size, max_cursor = excluded.max_cursor, verified_event = NULL`;
-}
-
-/**
- * The seen ids of pages that were reused, not parsed, taken from their
- * digests, with those the run sends: the whole value for a sync_run_seen
- * row. Their count is checked by the caller against what the run expected,
- * so a digest that went away cannot make records look unseen (deleted).
- */
-export function seenWithDigests(collectionId: string, mappingHash: string, ids: string[], bodies: string[]): SQL {
-  return sql`ARRAY(
-    SELECT ${textRows(ids)}
-    UNION ALL
-    SELECT unnest(d.external_ids) FROM ${textRows(bodies)} AS b(h)
-    JOIN page_digests d ON d.collection_id = ${collectionId} AND d.body_hash = b.h AND d.mapping_hash = ${mappingHash})`;
 }
 
 /** The collection's newest record event id, 0 when it has none. */
@@ -229,7 +211,7 @@ export async function settleDigests(tx: Tx, run: MetDigests): Promise<void> {
           WHERE collection_id = ${run.collectionId} AND id > ${run.newestEvent}::bigint AND run_id IS DISTINCT FROM ${run.runId}::uuid
         ) AS foreign,
         EXISTS (
-          SELECT 1 FROM (SELECT unnest(external_ids) AS e FROM sync_run_seen WHERE run_id = ${run.runId}) s GROUP BY e HAVING count(*) > 1
+          SELECT 1 FROM (${seenIds(run.runId)}) s GROUP BY external_id HAVING count(*) > 1
         ) AS twice`);
     if (!check || check.foreign || check.twice) return;
   }

@@ -123,37 +123,35 @@ export function createPageWriter(rt: Runtime, run: PageWriterRun): PageWriter {
     if (total > 0) probing = unchanged >= total * PROBE_SHARE;
   };
 
+  /** A page its digest found unchanged as a whole: nothing to write, its ids seen (from the digest when reused). */
+  function unchangedPage(known: KnownPage, seenIds: string[], reused: KnownPage | null, end: PageEnd): ReadPage {
+    learn(known.count, known.count);
+    const quiet = { records: [], seenIds, errors: [] };
+    return { batch: quiet, records: [], unchanged: known.count, digest: null, reused, end, probed: true };
+  }
+
   async function read(page: PageInput, end: PageEnd): Promise<ReadPage> {
+    if ('reused' in page) return unchangedPage(page.reused, [], page.reused, end);
     let batch: PageBatch;
     let digest: NewDigest | null = null;
-    const reused = null;
-    if ('reused' in page) {
-      learn(page.reused.count, page.reused.count);
-      const quiet = { records: [], seenIds: [], errors: [] };
-      return { batch: quiet, records: [], unchanged: page.reused.count, digest, reused: page.reused, end, probed: true };
-    }
     if ('known' in page) {
       const started = performance.now();
       const same = page.known.current || (await stillStored(rt, run.collectionId, run.mappingHash, page.known));
       timings.readMs += performance.now() - started;
-      if (same) {
-        learn(page.known.count, page.known.count);
-        const quiet = { records: [], seenIds: page.seenIds, errors: [] };
-        return { batch: quiet, records: [], unchanged: page.known.count, digest, reused, end, probed: true };
-      }
+      if (same) return unchangedPage(page.known, page.seenIds, null, end);
       // Something on the page changed since: most of it likely did not, so read before writing.
       batch = await page.map();
       probing = true;
     } else {
       ({ batch, digest } = page);
     }
-    if (!probing) return { batch, records: batch.records, unchanged: 0, digest, reused, end, probed: false };
+    if (!probing) return { batch, records: batch.records, unchanged: 0, digest, reused: null, end, probed: false };
     const started = performance.now();
     const records = await changedRecords(rt, run.collectionId, batch.records);
     timings.readMs += performance.now() - started;
     const unchanged = batch.records.length - records.length;
     learn(unchanged, batch.records.length);
-    return { batch, records, unchanged, digest, reused, end, probed: true };
+    return { batch, records, unchanged, digest, reused: null, end, probed: true };
   }
 
   async function commit(records: BatchRecord[], errors: PageBatch['errors'], end: Omit<PageEnd, 'fetched'>, probed = true) {

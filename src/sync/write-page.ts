@@ -11,8 +11,9 @@ import { rows, textRows, type Tx } from '../db/client';
 import type { SyncStats } from '../domain';
 import { Channels } from '../events/notifier';
 import type { Runtime } from '../runtime';
-import type { BatchRecord, PageBatch } from './page-batch';
-import { insertDigests, seenWithDigests, type KnownPage, type NewDigest } from './page-digests';
+import { idsAndHashes, type BatchRecord, type PageBatch } from './page-batch';
+import { insertDigests, type KnownPage, type NewDigest } from './page-digests';
+import { recordSeen } from './seen';
 
 /**
  * Held (pg_advisory_xact_lock) from just before a transaction allocates
@@ -77,12 +78,7 @@ interface Change {
  */
 export async function changedRecords(rt: Runtime, collectionId: string, records: BatchRecord[]): Promise<BatchRecord[]> {
   if (records.length === 0) return records;
-  const ids = new Array<string>(records.length);
-  const hashes = new Array<string>(records.length);
-  for (let i = 0; i < records.length; i++) {
-    ids[i] = records[i]!.externalId;
-    hashes[i] = records[i]!.hash;
-  }
+  const { ids, hashes } = idsAndHashes(records);
   const differ = await rows<{ e: string }>(rt.db, sql`
     SELECT u.e FROM ROWS FROM (${textRows(ids)}, ${textRows(hashes)}) AS u(e, h)
     LEFT JOIN LATERAL (
@@ -120,19 +116,8 @@ export async function writePage(rt: Runtime, w: PageWrite): Promise<PageWritten>
     };
 
     if (w.full && (w.seenIds.length > 0 || w.reused.length > 0)) {
-      // Keyed by the last page covered: a resumed run re-reads from its checkpoint, so keys never collide with committed ones.
-      const bodies = w.reused.map((p) => p.bodyHash);
-      const [seen] = await rows<{ n: number }>(tx, sql`
-        INSERT INTO sync_run_seen (run_id, page, external_ids)
-        VALUES (${w.runId}::uuid, ${stats.pages}::int, ${seenWithDigests(w.collectionId, w.mappingHash, w.seenIds, bodies)})
-        ON CONFLICT (run_id, page) DO UPDATE SET external_ids = excluded.external_ids
-        RETURNING cardinality(external_ids) AS n`);
-      let expected = w.seenIds.length;
-      for (const p of w.reused) expected += p.count;
-      // Missing ids would look deleted at the end of the run: fail the page instead.
-      if (Number(seen?.n) !== expected) {
-        throw new Error(`page digests changed during the run (${Number(seen?.n)} seen ids where ${expected} were expected); this page and the ones before it were not committed`);
-      }
+      const { runId, collectionId, mappingHash, reused } = w;
+      await recordSeen(tx, { runId, collectionId, mappingHash, reused, pages: stats.pages, ids: w.seenIds });
     }
 
     if (w.digests.length > 0) await tx.execute(insertDigests(w.collectionId, w.mappingHash, w.digests));
