@@ -55,12 +55,19 @@ function start(url: string, token: string, n: number): void {
       { query: 'subscription { recordEvents { id type collectionId externalId data version runId at } }' },
       {
         next: (r) => (r.data ? onEvent(sub, Number(r.data.recordEvents.id)) : errors.push(JSON.stringify(r.errors))),
-        error: (e) => errors.push(e instanceof Error ? e.message : JSON.stringify(e)),
+        error: (e) => errors.push(describeError(e)),
         complete: () => {},
       },
     );
   }
   setInterval(() => send({ progress: { minReceived: Math.min(...counts), total: counts.reduce((a, b) => a + b, 0), errors: errors.length } }), 100).unref();
+}
+
+/** graphql-ws hands the error sink an Error, a list of GraphQL errors, or the socket's CloseEvent (which JSON.stringify shows as {}). */
+function describeError(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  if (e && typeof e === 'object' && 'code' in e && 'reason' in e) return `socket closed ${String(e.code)} ${String(e.reason)}`.trim();
+  return JSON.stringify(e);
 }
 
 function percentile(sorted: Float64Array, p: number): number {
