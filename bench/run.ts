@@ -59,12 +59,18 @@ interface ImportContext {
   gw: Awaited<ReturnType<typeof startGatewayProcess>>;
   collectionId: string;
   databaseUrl: string;
-  upstream: Awaited<ReturnType<typeof startUpstream>>;
+  upstream: Upstream;
 }
 
-/** A gateway on a fresh database importing `count` records once; optionally more work on it before it stops. */
-async function importPhase<T>(count: number, more?: (ctx: ImportContext) => Promise<T>) {
-  const upstream = await startUpstream(count);
+type Upstream = Awaited<ReturnType<typeof startUpstream>>;
+
+/**
+ * A gateway on a fresh database importing `count` records once from the
+ * given upstream (a new one if none); optionally more work on it before it
+ * stops.
+ */
+async function importPhase<T>(count: number, more?: (ctx: ImportContext) => Promise<T>, given?: Upstream) {
+  const upstream = given ?? (await startUpstream(count));
   const db = await createDatabase();
   const gw = await startGatewayProcess(db.url);
   try {
@@ -76,7 +82,7 @@ async function importPhase<T>(count: number, more?: (ctx: ImportContext) => Prom
     return { records: count, full, peakRssMB, extra };
   } finally {
     await gw.stop();
-    upstream.stop();
+    if (!given) upstream.stop();
     await db.drop();
   }
 }
@@ -94,14 +100,14 @@ console.error(`bench: N=${N}, pages of ${PAGE_SIZE}, ${os.cpus().length} CPUs ($
 // 1-3, 4 at N. Each import right after its own floor, IMPORT_PAIRS times,
 // and the median of the ratios: the machine's speed drifts over a benchmark
 // (one run paired a 3.0 s floor insert with a 6.0 s import minutes later),
-// and side by side the drift falls on both alike.
+// and side by side the drift falls on both alike. Both read from the same
+// upstream process, warmed up by a fetch of every page first.
 interface FloorRun {
   fetchSeconds: number;
   insertSeconds: number;
   seconds: number;
 }
-async function floor(): Promise<FloorRun> {
-  const upstream = await startUpstream(N);
+async function floor(upstream: Upstream): Promise<FloorRun> {
   const db = await createDatabase('floor');
   try {
     const fetchSeconds = (await fetchFloor(upstream.baseUrl, N, PAGE_SIZE)).seconds;
@@ -109,7 +115,6 @@ async function floor(): Promise<FloorRun> {
     return { fetchSeconds, insertSeconds, seconds: fetchSeconds + insertSeconds };
   } finally {
     await db.drop();
-    upstream.stop();
   }
 }
 
@@ -132,16 +137,27 @@ async function afterImport({ gw, collectionId, upstream }: ImportContext) {
   return { noop, incremental, changed, peakRssMB: gw.peakRssBytes() / MB };
 }
 
-const pairs: Array<{ floor: FloorRun; importSeconds: number; ratio: number; peakRssMB: number }> = [];
+/** One floor and one import, from one warmed-up upstream; the last import also does afterImport. */
+async function importPair(last: boolean) {
+  const upstream = await startUpstream(N);
+  try {
+    await fetchFloor(upstream.baseUrl, N, PAGE_SIZE);
+    const f = await floor(upstream);
+    const phase = await importPhase(N, last ? afterImport : undefined, upstream);
+    return { floor: f, importSeconds: phase.full.seconds, ratio: f.seconds / phase.full.seconds, peakRssMB: phase.peakRssMB, extra: phase.extra };
+  } finally {
+    upstream.stop();
+  }
+}
+
+const pairs: Array<Omit<Awaited<ReturnType<typeof importPair>>, 'extra'>> = [];
 let afterN: Awaited<ReturnType<typeof afterImport>> | undefined;
 for (let i = 0; i < IMPORT_PAIRS; i++) {
-  console.error(`floor ${i + 1}/${IMPORT_PAIRS}: fetch and parse, bulk insert ...`);
-  const f = await floor();
   const last = i === IMPORT_PAIRS - 1;
-  console.error(`gateway ${i + 1}/${IMPORT_PAIRS}: full import${last ? ', no-op re-sync, incremental after 1% changes' : ''} ...`);
-  const phase = await importPhase(N, last ? afterImport : undefined);
-  pairs.push({ floor: f, importSeconds: phase.full.seconds, ratio: f.seconds / phase.full.seconds, peakRssMB: phase.peakRssMB });
-  afterN ??= phase.extra;
+  console.error(`pair ${i + 1}/${IMPORT_PAIRS}: floor (fetch and parse, bulk insert), then the gateway's full import${last ? ', no-op re-sync, incremental after 1% changes' : ''} ...`);
+  const { extra, ...pair } = await importPair(last);
+  pairs.push(pair);
+  afterN ??= extra;
 }
 const medianPair = [...pairs].sort((a, b) => a.ratio - b.ratio)[Math.floor(pairs.length / 2)]!;
 /** The import's peak: the highest of the imports at N. */

@@ -51,6 +51,29 @@ describe('fan-out to many subscribers', () => {
     }
   });
 
+  test('subscribers selecting different fields of the same live events each get the fields they asked for', async () => {
+    const collectionId = randomUUID();
+    const client = wsClient(gw.url);
+    try {
+      const start = await headId(gw.rt);
+      const full = [collect(client), collect(client), collect(client)];
+      const narrow = ['subscription { recordEvents { id version } }', 'subscription { recordEvents { externalId } }'].map((query) => {
+        const got: unknown[] = [];
+        client.subscribe({ query }, { next: (r) => got.push(r.data?.recordEvents ?? r.errors), error: (e) => got.push(e), complete: () => {} });
+        return got;
+      });
+      await until(() => eventFeed(gw.rt).subscribers === 5, 10_000, 'five subscribers');
+      await appendEvents(gw.rt, collectionId, 10, 0, 'sel');
+      const logged = await loggedEvents(gw.rt, start);
+      for (const s of full) assert.deepEqual((await s.waitFor(10)).map((e) => [e.id, e.externalId, e.version]), logged.map((e) => [e.id, e.external_id, e.version]));
+      await until(() => narrow.every((got) => got.length >= 10), 10_000, 'the narrow subscribers');
+      assert.deepEqual(narrow[0], logged.map((e) => ({ id: e.id, version: e.version })));
+      assert.deepEqual(narrow[1], logged.map((e) => ({ externalId: e.external_id })));
+    } finally {
+      await client.dispose();
+    }
+  });
+
   test('a slow consumer is dropped with SLOW_CONSUMER past its buffer, the others keep receiving, and it resumes from the id it was given', async () => {
     const collectionId = randomUUID();
     const start = await headId(gw.rt);
