@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { badInputCodes } from './input-errors';
+import { rawJsonResponses } from './raw-json';
 import { sharedEventExecution } from './shared-events';
 import type { AdminToken } from '../access/admin-token';
 import { UnauthenticatedError } from '../errors';
@@ -31,7 +32,7 @@ export function createGraphqlServer(rt: Runtime, token: AdminToken) {
     schema,
     graphqlEndpoint: '/graphql',
     context: () => ({ rt }),
-    plugins: [requireAdminToken(token), badInputCodes(), sharedEventExecution()],
+    plugins: [requireAdminToken(token), badInputCodes(), sharedEventExecution(), rawJsonResponses()],
     // Errors without a stable code are masked: clients see "Unexpected error.",
     // the log gets the real one.
     maskedErrors: {

@@ -2,19 +2,21 @@ import { sql, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { BadInputError } from '../errors';
 import { rows, type Db } from '../db/client';
+import { RawJson } from '../graphql/raw-json';
 import type { Runtime } from '../runtime';
 
 /**
  * A record as the API shows it: every column but the sync's bookkeeping
  * (hash, seen run), which no query needs to read or ship. Timestamps stay
  * PostgreSQL's text (drizzle's drivers hand them over unparsed): the
- * DateTime scalar turns the ones a query asks for into ISO 8601.
+ * DateTime scalar turns the ones a query asks for into ISO 8601. Data comes
+ * as text too, unparsed: HTTP responses put it in as it is (raw-json.ts).
  */
 export interface RecordRow {
   id: number;
   collectionId: string;
   externalId: string;
-  data: unknown;
+  data: RawJson;
   version: number;
   createdAt: string;
   updatedAt: string;
@@ -22,7 +24,7 @@ export interface RecordRow {
 }
 
 const COLUMNS = sql.raw(
-  `id, collection_id AS "collectionId", external_id AS "externalId", data, version, created_at AS "createdAt", updated_at AS "updatedAt", deleted_at AS "deletedAt"`,
+  `id, collection_id AS "collectionId", external_id AS "externalId", data::text AS data, version, created_at AS "createdAt", updated_at AS "updatedAt", deleted_at AS "deletedAt"`,
 );
 
 /**
@@ -31,10 +33,13 @@ const COLUMNS = sql.raw(
  * more CPU than the query itself. Rows come back keyed as RecordRow already.
  */
 async function selectRecords(db: Db, where: SQL, tail: SQL = sql``): Promise<RecordRow[]> {
-  const found = await rows<RecordRow>(db, sql`SELECT ${COLUMNS} FROM records WHERE ${where}${tail}`);
-  // bigint arrives as a string on pg.
-  for (const r of found) r.id = Number(r.id);
-  return found;
+  const found = await rows<RecordRow & { data: string | RawJson }>(db, sql`SELECT ${COLUMNS} FROM records WHERE ${where}${tail}`);
+  for (const r of found) {
+    // bigint arrives as a string on pg.
+    r.id = Number(r.id);
+    r.data = new RawJson(r.data as string);
+  }
+  return found as RecordRow[];
 }
 
 export interface RecordPage {

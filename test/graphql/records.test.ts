@@ -4,7 +4,8 @@ import { sql } from 'drizzle-orm';
 import { decodeId } from '../../src/catalog/ids';
 import { serializeDateTime } from '../../src/graphql/scalars';
 import { DRIVERS, type TestDatabase } from '../helpers/db';
-import { startGateway, type TestGateway } from '../helpers/gateway';
+import { ADMIN_TOKEN, startGateway, type TestGateway } from '../helpers/gateway';
+import { wsClient } from '../events/fixtures';
 
 const TIERS = ['free', 'pro', 'enterprise'];
 const COUNT = 250;
@@ -103,6 +104,29 @@ for (const driver of DRIVERS) {
       const counted = await gw.ok(`query($c: ID!) { records(collectionId: $c) { edges { cursor } totalCount } }`, { c: collectionId });
       assert.equal(counted.records.edges.length, 100, 'first defaults to 100');
       assert.equal(counted.records.totalCount, COUNT - COUNT / 10);
+    });
+
+    test('the same page over graphql-ws and over SSE as over HTTP JSON', async () => {
+      const variables = { c: collectionId, first: 20 };
+      const overHttp = (await gw.ok(PAGE, variables)) as Page;
+      const client = wsClient(gw.url);
+      try {
+        const overWs = await new Promise<unknown>((resolve, reject) =>
+          client.subscribe({ query: PAGE, variables }, { next: (r) => (r.errors ? reject(new Error(JSON.stringify(r.errors))) : resolve(r.data)), error: reject, complete: () => {} }),
+        );
+        assert.deepEqual(overWs, overHttp);
+      } finally {
+        await client.dispose();
+      }
+      const res = await fetch(`${gw.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${ADMIN_TOKEN}` },
+        body: JSON.stringify({ query: PAGE, variables }),
+      });
+      const text = await res.text();
+      const data = text.split('\n').find((l) => l.startsWith('data: {'));
+      assert.deepEqual(JSON.parse(data!.slice(6)).data, overHttp);
+      assert.equal(overHttp.records.edges[0]!.node.data.address.city, 'City 1');
     });
 
     test('paging with after visits every live record once, in order; includeDeleted adds the deleted ones', async () => {
