@@ -22,7 +22,7 @@
  * through GraphQL, `records` rows written straight with SQL (generate_series,
  * data shaped like bench/api-server.ts's customers after bench/import.ts's
  * mapping, 0.5% soft-deleted; 100,000 of another collection first, so the
- * benchmarked ones do not start at the table's first id), VACUUM ANALYZE;
+ * benchmarked ones do not start at the table's first id), VACUUM ANALYZE and a CHECKPOINT;
  * then the two queries, a table, and the database is dropped.
  * BENCH_CPU_PROF=<dir> writes the gateway's V8 CPU profile there on exit;
  * BENCH_EXPLAIN=1 prints each statement's plan.
@@ -36,7 +36,7 @@ import pg from 'pg';
 import { decodeId } from '../src/catalog/ids';
 import { recordsPageStatement } from '../src/records/query';
 import { startGatewayProcess, TOKEN } from './lib/gateway';
-import { createDatabase } from './lib/postgres';
+import { createDatabase, settleForQueries } from './lib/postgres';
 
 export interface QueryBenchResult {
   name: string;
@@ -247,18 +247,12 @@ async function main() {
     // Another collection synced before this one, so the benchmarked records do not start at the table's first id.
     await fillRecords(databaseUrl, decodeId('Collection', earlier), OTHER_RECORDS);
     await fillRecords(databaseUrl, decodeId('Collection', collectionId), count);
-    const vacuum = new pg.Client({ connectionString: databaseUrl });
-    await vacuum.connect();
-    // A checkpoint too: the fill's dirty pages are not written out under the timed queries.
-    await vacuum
-      .query('VACUUM ANALYZE records')
-      .then(() => vacuum.query('CHECKPOINT'))
-      .finally(() => vacuum.end());
+    await settleForQueries(databaseUrl);
     const fillSec = (performance.now() - t0) / 1000;
 
     const results = await benchQueries({ gatewayUrl, token: TOKEN, databaseUrl, collectionId, durationSec, connections });
     console.log(
-      `\nbench/query: ${count.toLocaleString('en')} records in one collection, after ${OTHER_RECORDS.toLocaleString('en')} of another (written in ${fillSec.toFixed(1)} s incl. VACUUM ANALYZE), ` +
+      `\nbench/query: ${count.toLocaleString('en')} records in one collection, after ${OTHER_RECORDS.toLocaleString('en')} of another (written in ${fillSec.toFixed(1)} s incl. VACUUM ANALYZE and CHECKPOINT), ` +
         `${connections} connections, ${durationSec} s each, ms; PostgreSQL, node ${process.version}, ${os.cpus().length} CPUs\n`,
     );
     console.log(formatResults(results));

@@ -17,12 +17,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { benchEvents, type EventsBenchResult } from './events';
 import { fetchFloor, insertFloor } from './floor';
 import { benchQueries, type QueryBenchResult } from './query';
 import { startGatewayProcess, TOKEN } from './lib/gateway';
-import { createDatabase } from './lib/postgres';
+import { createDatabase, settleForQueries } from './lib/postgres';
 import { createCustomers, timedRun, type RunResult } from './lib/sync';
 import { startUpstream } from './lib/upstream';
 
@@ -45,7 +44,7 @@ const MB = 1024 * 1024;
 const rate = (n: number, s: number) => Math.round(n / s);
 /** Runs that take a second or two are repeated and their median taken: on a shared 2-core machine one run can be off by 30%. */
 const REPEATS = 3;
-/** The import is compared with its floor in this many pairs: on this machine one pair alone ranged from 0.74 to 1.17. */
+/** The import is compared with its floor in this many pairs: on this machine one pair alone ranged from 0.62 to 1.18. */
 const IMPORT_PAIRS = 5;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -85,21 +84,6 @@ async function importPhase<T>(count: number, more?: (ctx: ImportContext) => Prom
     if (!given) upstream.stop();
     await db.drop();
   }
-}
-
-/**
- * Before queries are timed: the planner's statistics as autovacuum would
- * leave them, and a checkpoint, so the import's dirty pages are not being
- * written out under the timed queries (that slowed the bare SQL more than
- * the gateway, and flattered the ratio: 1.1-1.6x then, 2.5-3x on a quiet
- * database).
- */
-async function settleDatabase(databaseUrl: string): Promise<void> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  await client.query('VACUUM ANALYZE records');
-  await client.query('CHECKPOINT');
-  await client.end();
 }
 
 console.error(`bench: N=${N}, pages of ${PAGE_SIZE}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), node ${process.version}`);
@@ -176,7 +160,7 @@ if (!args['skip-10x']) {
   console.error(`gateway: full import of ${10 * N}, then queries over it ...`);
   const phase = await importPhase(10 * N, async ({ gw, collectionId, databaseUrl }) => {
     if (args['skip-queries']) return null;
-    await settleDatabase(databaseUrl);
+    await settleForQueries(databaseUrl);
     return benchQueries({ gatewayUrl: gw.url, token: TOKEN, databaseUrl, collectionId, durationSec: Number(args['query-seconds']), connections: 10 });
   });
   at10N = phase;

@@ -3,8 +3,8 @@ import type { Plugin } from 'graphql-yoga';
 
 /**
  * A JSON value kept as the text PostgreSQL sent, so a page of records is not
- * parsed into objects only to be serialized again. Records queries ask for
- * `data::text` and hand the JSON scalar a RawJson; an HTTP response (JSON or
+ * parsed into objects only to be serialized again. Records queries read
+ * `data::text` and the `data` field hands the JSON scalar a RawJson; an HTTP response (JSON or
  * SSE) splices the text into its body as it is (`stringifyResult`). Every
  * other serializer (graphql-ws's, a plain JSON.stringify) calls toJSON and
  * gets the parsed value, so a RawJson is never wrong, only slower there.
@@ -31,8 +31,10 @@ let spliced: string[] | null = null;
  * string: NUL (which PostgreSQL text and jsonb cannot hold) and a random
  * per-process tag, so no value a response carries can look like one.
  */
-const MARK = `\u0000${randomBytes(8).toString('hex')}:`;
-const PLACEHOLDER = new RegExp(`"${JSON.stringify(MARK).slice(1, -1).replace(/\\/g, '\\\\')}(\\d+)"`, 'g');
+const TAG = randomBytes(8).toString('hex');
+const MARK = `\u0000${TAG}:`;
+/** The placeholder as it comes out of JSON.stringify: quoted, NUL escaped as \u0000. */
+const PLACEHOLDER = new RegExp(`"\\\\u0000${TAG}:(\\d+)"`, 'g');
 
 /** JSON.stringify, with every RawJson's text put in as it is. */
 export function stringifyResult(value: unknown): string {

@@ -2,7 +2,6 @@ import { sql, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { BadInputError } from '../errors';
 import { rows, type Db } from '../db/client';
-import { RawJson } from '../graphql/raw-json';
 import type { Runtime } from '../runtime';
 
 /**
@@ -10,13 +9,15 @@ import type { Runtime } from '../runtime';
  * (hash, seen run), which no query needs to read or ship. Timestamps stay
  * PostgreSQL's text (drizzle's drivers hand them over unparsed): the
  * DateTime scalar turns the ones a query asks for into ISO 8601. Data comes
- * as text too, unparsed: HTTP responses put it in as it is (raw-json.ts).
+ * as JSON text too, unparsed: HTTP responses put it in as it is
+ * (graphql/raw-json.ts).
  */
 export interface RecordRow {
   id: number;
   collectionId: string;
   externalId: string;
-  data: RawJson;
+  /** The record's JSON, as text. */
+  data: string;
   version: number;
   createdAt: string;
   updatedAt: string;
@@ -33,13 +34,10 @@ const COLUMNS = sql.raw(
  * more CPU than the query itself. Rows come back keyed as RecordRow already.
  */
 async function selectRecords(db: Db, where: SQL, tail: SQL = sql``): Promise<RecordRow[]> {
-  const found = await rows<RecordRow & { data: string | RawJson }>(db, sql`SELECT ${COLUMNS} FROM records WHERE ${where}${tail}`);
-  for (const r of found) {
-    // bigint arrives as a string on pg.
-    r.id = Number(r.id);
-    r.data = new RawJson(r.data as string);
-  }
-  return found as RecordRow[];
+  const found = await rows<RecordRow>(db, sql`SELECT ${COLUMNS} FROM records WHERE ${where}${tail}`);
+  // bigint arrives as a string on pg.
+  for (const r of found) r.id = Number(r.id);
+  return found;
 }
 
 export interface RecordPage {

@@ -2,6 +2,7 @@ import { getCollection } from '../../catalog/collections';
 import { decodeId } from '../../catalog/ids';
 import { encodeCursor, findRecord, findRecordById, listRecords, type RecordRow } from '../../records/query';
 import { builder } from '../builder';
+import { RawJson } from '../raw-json';
 import { CollectionRef, RecordRef } from './refs';
 
 builder.node(RecordRef, {
@@ -13,7 +14,7 @@ builder.node(RecordRef, {
     data: t.field({
       type: 'JSON',
       description: 'The mapped record (the raw record where the collection has no mapping).',
-      resolve: (r) => r.data,
+      resolve: (r) => new RawJson(r.data),
     }),
     version: t.exposeInt('version', { description: 'Increases by one on every stored change.' }),
     createdAt: t.field({ type: 'DateTime', resolve: (r) => r.createdAt }),
